@@ -1,0 +1,120 @@
+//! The application: both listeners bound, routers built, and the run until shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::build_info::BUILD;
+use crate::config::Config;
+use crate::http::server::{self, ConnectionLimits, IDLE_TIMEOUT};
+use crate::http::{self, AppState};
+use crate::telemetry::Metrics;
+
+/// A service with its listeners bound, ready to run.
+#[derive(Debug)]
+pub struct Application {
+    config: Config,
+    state: AppState,
+    app_listener: TcpListener,
+    admin_listener: TcpListener,
+}
+
+impl Application {
+    /// Builds the app and binds both listeners. A port of 0 binds a free port, which
+    /// [`Application::app_addr`] then reports (how the tests start it).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let metrics = Metrics::new(&BUILD).context("cannot register metrics")?;
+        let state = AppState::new(metrics);
+        let app_listener = bind(config.listen_addr, crate::config::APP_LISTEN_ADDR).await?;
+        let admin_listener = bind(
+            config.admin_listen_addr,
+            crate::config::APP_ADMIN_LISTEN_ADDR,
+        )
+        .await?;
+        Ok(Self {
+            config,
+            state,
+            app_listener,
+            admin_listener,
+        })
+    }
+
+    /// Where the app listener is bound.
+    pub fn app_addr(&self) -> SocketAddr {
+        self.app_listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Where the admin listener is bound.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin_listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The shared state, for tests that look inside.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then drains in the order of
+    /// [`crate::shutdown`].
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let Self {
+            config,
+            state,
+            app_listener,
+            admin_listener,
+        } = self;
+        let limits = ConnectionLimits {
+            header_read_timeout: config.header_read_timeout,
+            idle_timeout: IDLE_TIMEOUT,
+            drain_timeout: config.shutdown_timeout,
+        };
+        let stop_accepting = CancellationToken::new();
+        tracing::info!(
+            app = %app_listener.local_addr()?,
+            admin = %admin_listener.local_addr()?,
+            version = BUILD.version,
+            git_sha = BUILD.git_sha,
+            "listening"
+        );
+        let app = tokio::spawn(server::serve(
+            "app",
+            app_listener,
+            http::app_router(&config, &state),
+            limits,
+            stop_accepting.clone(),
+        ));
+        let admin = tokio::spawn(server::serve(
+            "admin",
+            admin_listener,
+            http::admin_router(&config, &state),
+            limits,
+            stop_accepting.clone(),
+        ));
+
+        shutdown.await;
+        state.health.start_draining();
+        if !config.shutdown_delay.is_zero() {
+            tracing::info!(delay = ?config.shutdown_delay, "serving on while the load balancer drains");
+            tokio::time::sleep(config.shutdown_delay).await;
+        }
+        stop_accepting.cancel();
+        let (app, admin) = tokio::join!(app, admin);
+        app.context("the app listener failed")?;
+        admin.context("the admin listener failed")?;
+        tracing::info!("shutdown complete");
+        Ok(())
+    }
+}
+
+async fn bind(addr: SocketAddr, variable: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ({variable})"))
+}

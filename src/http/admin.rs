@@ -1,0 +1,267 @@
+//! `/admin/faults`: fault injection for drills, on the admin listener only.
+//!
+//! A drill sets latency, an error rate, a panic rate or failing readiness, and the app
+//! routes (never the health routes) suffer them until the faults are cleared. It needs
+//! `Authorization: Bearer $APP_ADMIN_TOKEN`, and without a token the routes do not
+//! exist (404).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::Request;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde_json::Value;
+use tower::{Layer, Service};
+
+use crate::http::error::{ApiError, FieldError};
+use crate::http::extract::JsonObject;
+
+/// Longest latency a drill may inject.
+const MAX_LATENCY_MS: u64 = 60_000;
+
+/// The faults in force.
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// Read on every request, so a service with no faults pays one relaxed load.
+    active: AtomicBool,
+    settings: RwLock<FaultSettings>,
+}
+
+/// What a drill injects; every field defaults to "no fault".
+#[derive(Debug, Default, Clone, Copy, PartialEq, Serialize)]
+pub struct FaultSettings {
+    /// Added to every app request, in milliseconds.
+    pub latency_ms: u64,
+    /// Share of app requests answered with 500, from 0 to 1.
+    pub error_rate: f64,
+    /// Share of app requests whose handler panics, from 0 to 1.
+    pub panic_rate: f64,
+    /// Whether `/health/ready` answers 503.
+    pub fail_readiness: bool,
+}
+
+impl Faults {
+    /// The faults in force.
+    pub fn settings(&self) -> FaultSettings {
+        *self.settings.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Replaces the faults in force.
+    pub fn set(&self, settings: FaultSettings) {
+        *self
+            .settings
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = settings;
+        self.active
+            .store(settings != FaultSettings::default(), Ordering::Relaxed);
+    }
+
+    /// Whether readiness must fail.
+    pub fn fail_readiness(&self) -> bool {
+        self.active.load(Ordering::Relaxed) && self.settings().fail_readiness
+    }
+
+    /// The faults to apply to a request, if any.
+    fn in_force(&self) -> Option<FaultSettings> {
+        self.active.load(Ordering::Relaxed).then(|| self.settings())
+    }
+}
+
+/// Applies the faults in force to the routes it wraps.
+#[derive(Debug, Clone)]
+pub struct FaultLayer(pub Arc<Faults>);
+
+impl<S> Layer<S> for FaultLayer {
+    type Service = FaultService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        FaultService {
+            inner,
+            faults: Arc::clone(&self.0),
+        }
+    }
+}
+
+/// See [`FaultLayer`].
+#[derive(Debug, Clone)]
+pub struct FaultService<S> {
+    inner: S,
+    faults: Arc<Faults>,
+}
+
+impl<S, B> Service<Request<B>> for FaultService<S>
+where
+    S: Service<Request<B>, Response = Response, Error = Infallible> + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let Some(faults) = self.faults.in_force() else {
+            return Box::pin(self.inner.call(request));
+        };
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            if faults.latency_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+            }
+            assert!(
+                rand::random::<f64>() >= faults.panic_rate,
+                "panic injected by /admin/faults"
+            );
+            if rand::random::<f64>() < faults.error_rate {
+                return Ok(ApiError::internal("error injected by /admin/faults").into_response());
+            }
+            response.await
+        })
+    }
+}
+
+/// The state of the admin routes.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    /// The bearer token that opens them.
+    pub token: SecretString,
+    /// The faults they set.
+    pub faults: Arc<Faults>,
+}
+
+/// `/admin/faults`, when a token is configured.
+pub fn routes(admin: Option<Admin>) -> Router {
+    let Some(admin) = admin else {
+        return Router::new();
+    };
+    Router::new()
+        .route(
+            "/admin/faults",
+            get(show_faults).put(set_faults).delete(clear_faults),
+        )
+        .with_state(admin)
+}
+
+fn authorize(admin: &Admin, headers: &HeaderMap) -> Result<(), ApiError> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if constant_time_eq(presented.as_bytes(), admin.token.expose_secret().as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+/// Compares without stopping at the first difference, so response timing does not
+/// reveal how much of a guessed token was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+async fn show_faults(
+    State(admin): State<Admin>,
+    headers: HeaderMap,
+) -> Result<Json<FaultSettings>, ApiError> {
+    authorize(&admin, &headers)?;
+    Ok(Json(admin.faults.settings()))
+}
+
+async fn set_faults(
+    State(admin): State<Admin>,
+    headers: HeaderMap,
+    body: JsonObject,
+) -> Result<Json<FaultSettings>, ApiError> {
+    authorize(&admin, &headers)?;
+    let settings = parse_settings(&body.0)?;
+    admin.faults.set(settings);
+    tracing::warn!(?settings, "faults injected");
+    Ok(Json(settings))
+}
+
+async fn clear_faults(
+    State(admin): State<Admin>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    authorize(&admin, &headers)?;
+    admin.faults.set(FaultSettings::default());
+    tracing::warn!("faults cleared");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn parse_settings(body: &serde_json::Map<String, Value>) -> Result<FaultSettings, ApiError> {
+    let mut settings = FaultSettings::default();
+    let mut problems = Vec::new();
+    for (field, value) in body {
+        let valid = match field.as_str() {
+            "latency_ms" => value
+                .as_u64()
+                .filter(|ms| *ms <= MAX_LATENCY_MS)
+                .map(|ms| settings.latency_ms = ms)
+                .ok_or("must be a whole number of milliseconds from 0 to 60000"),
+            "error_rate" => rate(value).map(|rate| settings.error_rate = rate),
+            "panic_rate" => rate(value).map(|rate| settings.panic_rate = rate),
+            "fail_readiness" => value
+                .as_bool()
+                .map(|fail| settings.fail_readiness = fail)
+                .ok_or("must be true or false"),
+            _ => Err("is not a known fault"),
+        };
+        if let Err(message) = valid {
+            problems.push(FieldError::new(field, message));
+        }
+    }
+    if problems.is_empty() {
+        Ok(settings)
+    } else {
+        Err(ApiError::Validation(problems))
+    }
+}
+
+fn rate(value: &Value) -> Result<f64, &'static str> {
+    value
+        .as_f64()
+        .filter(|rate| (0.0..=1.0).contains(rate))
+        .ok_or("must be a number from 0 to 1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn settings_name_every_bad_field() {
+        let body = json!({"latency_ms": -5, "error_rate": 2, "panic_rate": 0.5, "colour": "red"});
+        let Err(ApiError::Validation(problems)) = parse_settings(body.as_object().expect("object"))
+        else {
+            panic!("three fields are invalid");
+        };
+        let mut fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
+        fields.sort_unstable();
+        assert_eq!(fields, ["colour", "error_rate", "latency_ms"]);
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+    }
+}

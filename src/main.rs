@@ -1,0 +1,36 @@
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use hello_service::cli::{self, Cli, Command};
+use hello_service::config::Config;
+use hello_service::shutdown::Signals;
+use hello_service::{Application, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match Cli::parse().command.unwrap_or(Command::Serve) {
+        Command::Serve => report(serve().await),
+        Command::Healthcheck { url } => cli::healthcheck(url).await,
+        Command::CheckConfig => cli::check_config(),
+    }
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    let _telemetry = telemetry::init(&config)?;
+    let signals = Signals::install()?;
+    let app = Application::build(config).await?;
+    app.run_until_stopped(signals.shutdown_requested()).await
+}
+
+/// Start-up failures go to stderr: logging may be what failed to start.
+#[allow(clippy::print_stderr, reason = "logging may not be running")]
+fn report(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("hello-service: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

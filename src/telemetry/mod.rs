@@ -1,0 +1,69 @@
+//! Logs and metrics. [`init`] starts logging and returns a guard that flushes it.
+
+pub mod logs;
+pub mod metrics;
+
+use std::io::{BufWriter, IsTerminal};
+
+use anyhow::Context as _;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::config::{Config, LogFormat};
+
+pub use metrics::Metrics;
+
+/// Target of the span each request runs in. It is always enabled, whatever `RUST_LOG`
+/// says, so that a `warn` line from inside a request still names its request.
+pub const REQUEST_SPAN_TARGET: &str = "hello_service::request";
+
+/// Target of the one access line per request, so it can be filtered on its own
+/// (`RUST_LOG=info,hello_service::access=warn`).
+pub const ACCESS_LOG_TARGET: &str = "hello_service::access";
+
+/// Lines the log writer queues before it drops new ones rather than block a request.
+const LOG_QUEUE_LINES: usize = 64 * 1024;
+
+/// Keeps telemetry running; dropping it flushes what is queued.
+#[must_use = "dropping the guard stops and flushes logging"]
+#[derive(Debug)]
+pub struct TelemetryGuard {
+    _logs: WorkerGuard,
+}
+
+/// Starts logging to stdout as `config` says and installs the panic hook.
+pub fn init(config: &Config) -> anyhow::Result<TelemetryGuard> {
+    let filter = log_filter(&config.log_filter)?;
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .thread_name("log-writer")
+        .finish(BufWriter::new(std::io::stdout()));
+
+    let layer = match config.log_format {
+        LogFormat::Json => logs::JsonLayer::new(writer).boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .with_ansi(std::io::stdout().is_terminal())
+            .boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(layer.with_filter(filter))
+        .try_init()
+        .context("a global logger is already installed")?;
+    logs::install_panic_hook();
+    Ok(TelemetryGuard { _logs: guard })
+}
+
+/// The `RUST_LOG` filter, with the request span always enabled.
+pub fn log_filter(directives: &str) -> anyhow::Result<EnvFilter> {
+    let request_span = format!("{REQUEST_SPAN_TARGET}=info")
+        .parse()
+        .context("the request span directive is valid")?;
+    Ok(EnvFilter::builder()
+        .parse(directives)
+        .with_context(|| format!("{} is not a valid filter", crate::config::RUST_LOG))?
+        .add_directive(request_span))
+}
