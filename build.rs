@@ -17,10 +17,10 @@ fn main() {
         .or_else(|| git(&["rev-parse", "HEAD"]))
         .unwrap_or_else(|| "unknown".to_owned());
     let build_time = match non_empty_env("SOURCE_DATE_EPOCH") {
-        Some(epoch) => epoch
-            .parse::<u64>()
-            .map(|secs| rfc3339(UNIX_EPOCH + Duration::from_secs(secs)))
-            .unwrap_or_else(|_| "unknown".to_owned()),
+        Some(epoch) => epoch.parse::<u64>().map_or_else(
+            |_| "unknown".to_owned(),
+            |secs| rfc3339(UNIX_EPOCH + Duration::from_secs(secs)),
+        ),
         None => rfc3339(SystemTime::now()),
     };
 

@@ -319,16 +319,17 @@ impl Reader<'_> {
         let Some(value) = self.text(RUST_LOG) else {
             return DEFAULT_LOG_FILTER.to_owned();
         };
-        match tracing_subscriber::EnvFilter::builder().parse(&value) {
-            Ok(_) => value,
-            Err(_) => {
-                self.problem(
-                    RUST_LOG,
-                    "must be a filter such as `info` or `warn,hello_service=debug`",
-                );
-                DEFAULT_LOG_FILTER.to_owned()
-            }
+        if tracing_subscriber::EnvFilter::builder()
+            .parse(&value)
+            .is_err()
+        {
+            self.problem(
+                RUST_LOG,
+                "must be a filter such as `info` or `warn,hello_service=debug`",
+            );
+            return DEFAULT_LOG_FILTER.to_owned();
         }
+        value
     }
 
     fn flag(&mut self, name: &'static str) -> bool {

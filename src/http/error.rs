@@ -194,6 +194,10 @@ pub fn render(response: Response, request_id: &str) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+#[allow(
+    clippy::match_overlapping_arm,
+    reason = "the known codes first, then their class"
+)]
 fn default_code(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "bad_request",

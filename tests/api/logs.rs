@@ -1,0 +1,151 @@
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+
+use crate::helpers::{ADMIN_TOKEN, spawn_binary};
+
+const SECRET_BEARER: &str = "Bearer sk-live-do-not-log-4711";
+const SECRET_COOKIE: &str = "session=cookie-do-not-log-0815";
+
+fn access_line<'a>(lines: &'a [Value], request_id: &str) -> &'a Value {
+    lines
+        .iter()
+        .find(|line| line["message"] == "request" && line["request_id"] == request_id)
+        .unwrap_or_else(|| panic!("no access line for {request_id}"))
+}
+
+#[tokio::test]
+async fn every_line_is_json_with_the_request_fields_and_no_secrets() {
+    let service = spawn_binary(&[("RUST_LOG", "trace")]);
+    let client = reqwest::Client::new();
+    let get = |path: &str, id: &str| {
+        client
+            .get(service.url(path))
+            .header("x-request-id", id)
+            .header("authorization", SECRET_BEARER)
+            .header("cookie", SECRET_COOKIE)
+            .send()
+    };
+    get("/?q=private", "req-root").await.expect("answers");
+    get("/missing", "req-missing").await.expect("answers");
+    get("/health", "req-health").await.expect("answers");
+    client
+        .put(service.admin_url("/admin/faults"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"panic_rate": 1.0}))
+        .send()
+        .await
+        .expect("answers");
+    get("/", "req-panic").await.expect("answers");
+
+    service.wait_for_line(Duration::from_secs(5), |line| {
+        line["request_id"] == "req-panic"
+    });
+    let raw = service.lines().join("\n");
+    for secret in [
+        "sk-live-do-not-log-4711",
+        "cookie-do-not-log-0815",
+        ADMIN_TOKEN,
+    ] {
+        assert!(!raw.contains(secret), "a secret reached the logs: {secret}");
+    }
+    let lines = service.json_lines();
+    for line in &lines {
+        for field in ["timestamp", "level", "target", "message"] {
+            assert!(line.get(field).is_some(), "{field} missing from {line}");
+        }
+        let timestamp = line["timestamp"].as_str().expect("a string");
+        assert!(timestamp.ends_with('Z') && humantime::parse_rfc3339(timestamp).is_ok());
+    }
+
+    let root = access_line(&lines, "req-root");
+    assert_eq!(root["level"], "INFO");
+    assert_eq!(root["method"], "GET");
+    assert_eq!(root["route"], "/");
+    assert_eq!(root["path"], "/", "no query string");
+    assert_eq!(root["status"], 200);
+    assert!(root["duration_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
+
+    let missing = access_line(&lines, "req-missing");
+    assert_eq!(
+        (missing["route"].as_str(), missing["status"].as_u64()),
+        (Some("unmatched"), Some(404))
+    );
+
+    assert_eq!(access_line(&lines, "req-health")["level"], "DEBUG");
+
+    let panic = lines
+        .iter()
+        .find(|line| line["target"] == "panic")
+        .expect("the panic is logged");
+    assert_eq!(panic["level"], "ERROR");
+    assert_eq!(panic["request_id"], "req-panic");
+    assert_eq!(access_line(&lines, "req-panic")["status"], 500);
+}
+
+#[tokio::test]
+async fn health_lines_are_debug_and_hidden_at_info() {
+    let service = spawn_binary(&[]);
+    let client = reqwest::Client::new();
+    for path in ["/health", "/health/ready", "/"] {
+        client
+            .get(service.url(path))
+            .header("x-request-id", path)
+            .send()
+            .await
+            .expect("answers");
+    }
+    service.wait_for_line(Duration::from_secs(5), |line| line["request_id"] == "/");
+    let lines = service.json_lines();
+    assert!(!lines.iter().any(|line| line["route"] == "/health"));
+    assert!(!lines.iter().any(|line| line["route"] == "/health/ready"));
+}
+
+#[tokio::test]
+async fn a_request_whose_client_went_away_is_logged_as_499() {
+    let service = spawn_binary(&[]);
+    let client = reqwest::Client::new();
+    client
+        .put(service.admin_url("/admin/faults"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"latency_ms": 3000}))
+        .send()
+        .await
+        .expect("answers");
+    // A client that sends its request and hangs up before the answer.
+    let mut stream = tokio::net::TcpStream::connect(service.app)
+        .await
+        .expect("connects");
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Request-Id: req-impatient\r\n\r\n")
+        .await
+        .expect("writes");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    drop(stream);
+    let line = service.wait_for_line(Duration::from_secs(5), |line| {
+        line["request_id"] == "req-impatient" && line["message"] == "request"
+    });
+    assert_eq!(line["status"], 499);
+}
+
+#[tokio::test]
+async fn text_format_is_for_humans() {
+    let service = spawn_binary(&[("APP_LOG_FORMAT", "text")]);
+    reqwest::get(service.url("/")).await.expect("answers");
+    let started = std::time::Instant::now();
+    while !service.lines().iter().any(|line| line.contains("request")) {
+        assert!(started.elapsed() < Duration::from_secs(5), "no access line");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let line = service
+        .lines()
+        .into_iter()
+        .find(|line| line.contains("status=200"));
+    let line = line.expect("an access line in text");
+    assert!(
+        serde_json::from_str::<Value>(&line).is_err(),
+        "not JSON: {line}"
+    );
+    assert!(line.contains("INFO"));
+}
