@@ -6,6 +6,11 @@ use hello_service::config::Config;
 use hello_service::shutdown::Signals;
 use hello_service::{Application, telemetry};
 
+/// mimalloc rather than the system allocator: a request makes many small, short-lived
+/// allocations, which glibc's malloc serves markedly slower (see docs/architecture.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match Cli::parse().command.unwrap_or(Command::Serve) {

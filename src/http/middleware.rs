@@ -185,6 +185,7 @@ where
                 response = error::render(response, request_id.to_str().unwrap_or_default());
             }
             let headers = response.headers_mut();
+            headers.reserve(SECURITY_HEADERS.len() + 1);
             for (name, value) in &SECURITY_HEADERS {
                 headers.insert(name, value.clone());
             }

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use axum::http::Request;
+use futures_util::future::{Either, Ready, ready};
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
@@ -53,7 +54,8 @@ pub struct Shed<S> {
 }
 
 /// Holds one place among the requests in flight until dropped.
-struct Place(Arc<AtomicUsize>);
+#[derive(Debug)]
+pub struct Place(Arc<AtomicUsize>);
 
 impl Drop for Place {
     fn drop(&mut self) {
@@ -64,11 +66,10 @@ impl Drop for Place {
 impl<S, B> Service<Request<B>> for Shed<S>
 where
     S: Service<Request<B>, Response = Response, Error = Infallible>,
-    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = Either<Ready<Result<Response, Infallible>>, ShedFuture<S::Future>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -78,14 +79,30 @@ where
         let in_flight = &self.layer.in_flight;
         if in_flight.fetch_add(1, Ordering::Relaxed) >= self.layer.max {
             in_flight.fetch_sub(1, Ordering::Relaxed);
-            return Box::pin(std::future::ready(Ok(ApiError::Overloaded.into_response())));
+            return Either::Left(ready(Ok(ApiError::Overloaded.into_response())));
         }
-        let place = Place(Arc::clone(in_flight));
-        let response = self.inner.call(request);
-        Box::pin(async move {
-            let response = response.await;
-            drop(place);
-            response
+        Either::Right(ShedFuture {
+            inner: self.inner.call(request),
+            _place: Place(Arc::clone(in_flight)),
         })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The inner future, holding its place among the requests in flight until it is
+    /// done or dropped.
+    #[derive(Debug)]
+    pub struct ShedFuture<F> {
+        #[pin]
+        inner: F,
+        _place: Place,
+    }
+}
+
+impl<F: Future> Future for ShedFuture<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().inner.poll(cx)
     }
 }
