@@ -5,25 +5,17 @@
 //! `Authorization: Bearer $APP_ADMIN_TOKEN`, and without a token the routes do not
 //! exist (404).
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::Request;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use futures_util::future::Either;
 use axum::routing::get;
 use axum::{Json, Router};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::Value;
-use tower::{Layer, Service};
 
 use crate::http::error::{ApiError, FieldError};
 use crate::http::extract::JsonObject;
@@ -74,69 +66,26 @@ impl Faults {
     }
 
     /// The faults to apply to a request, if any.
-    fn in_force(&self) -> Option<FaultSettings> {
+    pub fn in_force(&self) -> Option<FaultSettings> {
         self.active.load(Ordering::Relaxed).then(|| self.settings())
     }
 }
 
-/// Applies the faults in force to the routes it wraps.
-#[derive(Debug, Clone)]
-pub struct FaultLayer(pub Arc<Faults>);
-
-impl<S> Layer<S> for FaultLayer {
-    type Service = FaultService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        FaultService {
-            inner,
-            faults: Arc::clone(&self.0),
-        }
+/// Applies faults to one request: waits out the latency, then panics or fails as the
+/// rates say. Called inside the request path's panic catching, so an injected panic is
+/// caught like a real one.
+pub async fn apply_faults(faults: FaultSettings) -> Result<(), ApiError> {
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
-}
-
-/// See [`FaultLayer`].
-#[derive(Debug, Clone)]
-pub struct FaultService<S> {
-    inner: S,
-    faults: Arc<Faults>,
-}
-
-impl<S, B> Service<Request<B>> for FaultService<S>
-where
-    S: Service<Request<B>, Response = Response, Error = Infallible> + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    /// Without faults, the inner future as it is: nothing boxed, nothing added.
-    type Future = Either<
-        S::Future,
-        Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>,
-    >;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+    assert!(
+        rand::random::<f64>() >= faults.panic_rate,
+        "panic injected by /admin/faults"
+    );
+    if rand::random::<f64>() < faults.error_rate {
+        return Err(ApiError::internal("error injected by /admin/faults"));
     }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let Some(faults) = self.faults.in_force() else {
-            return Either::Left(self.inner.call(request));
-        };
-        let response = self.inner.call(request);
-        Either::Right(Box::pin(async move {
-            if faults.latency_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
-            }
-            assert!(
-                rand::random::<f64>() >= faults.panic_rate,
-                "panic injected by /admin/faults"
-            );
-            if rand::random::<f64>() < faults.error_rate {
-                return Ok(ApiError::internal("error injected by /admin/faults").into_response());
-            }
-            response.await
-        }))
-    }
+    Ok(())
 }
 
 /// The state of the admin routes.

@@ -3,10 +3,10 @@
 //! [`ApiError`]'s `IntoResponse` is pure: it sets the status and attaches an
 //! [`ErrorReport`] to the response. The outermost middleware renders the report as
 //! `{"error":{"code","message","request_id","details"}}`, because only it knows the
-//! request id, and logs the cause once, on the access line. Responses that other layers
-//! make with a bare or plain-text body (405 from the router, 413 from the body limit,
-//! 504 from the timeout) are rendered the same way from their status alone, so no
-//! route can ever answer an error in anything but JSON.
+//! request id, and logs the cause once, on the access line. Responses made elsewhere
+//! with a bare or plain-text body (405 from the router, 413 from axum's body limit) are
+//! rendered the same way from their status alone, so no route can ever answer an error
+//! in anything but JSON.
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
@@ -47,6 +47,9 @@ pub enum ApiError {
     /// The database is not configured or cannot be reached.
     #[error("the database is unavailable, try again")]
     DatabaseUnavailable,
+    /// The request took longer than `APP_REQUEST_TIMEOUT`.
+    #[error("the request took longer than the time limit")]
+    Timeout,
     /// A bug or a failure we did not plan for. The cause is logged, never shown.
     #[error("internal error")]
     Internal(#[source] Box<dyn StdError + Send + Sync>),
@@ -87,6 +90,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Overloaded | Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,28 +1,35 @@
-//! The outermost middleware: request id, sensitive headers, the request span, the access
-//! line and metrics, security headers, and the JSON rendering of every error.
+//! The request path (DESIGN.md section 3) as one service: request id, request span,
+//! access log and metrics, security headers, load shedding, timeout, body limit, panic
+//! catching, injected faults, and the JSON rendering of every error.
 //!
-//! These are the first five steps of the request path (DESIGN.md section 3) in one
-//! service, because they share what is expensive to find: the request id, the route
-//! and the clock. It is added with `Router::layer`, which wraps every route on its
-//! own, so each instance learns its route template once and keeps its metric series;
-//! a request then costs two atomic adds for metrics, one span, and one log line
-//! formatted into a reused buffer.
+//! One service rather than a stack of layers, because the request path has a budget:
+//! with everything on, the service must keep 0.80 of a bare axum service's throughput.
+//! A stack of tower layers boxes the body or the future at almost every step; here a
+//! request costs one boxed future, one span, two atomic adds for metrics and one log
+//! line, and the steps stay separate functions in the order DESIGN.md gives them.
+//!
+//! It is added with `Router::layer`, which wraps every route on its own, so each
+//! instance learns its route template once and keeps that route's metric series.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt as _;
 use tower::{Layer, Service};
 use tracing::{Instrument as _, Span};
 
-use crate::http::error::{self, ErrorReport};
+use crate::http::admin::{Faults, apply_faults};
+use crate::http::error::{self, ApiError, ErrorReport};
+use crate::http::shed::Shed;
 use crate::telemetry::metrics::{HttpMetrics, RouteMetrics, method_label};
 use crate::telemetry::{ACCESS_LOG_TARGET, REQUEST_SPAN_TARGET};
 
@@ -37,10 +44,6 @@ pub const UNMATCHED_ROUTE: &str = "unmatched";
 
 /// Status logged and counted for a request whose client went away before its answer.
 const CLIENT_CLOSED_REQUEST: u16 = 499;
-
-/// Headers whose values must never reach a log, whatever logs them later.
-const SENSITIVE_HEADERS: [HeaderName; 3] =
-    [header::AUTHORIZATION, header::COOKIE, header::SET_COOKIE];
 
 /// Set on every answer (DESIGN.md section 3, step 5).
 const SECURITY_HEADERS: [(HeaderName, HeaderValue); 5] = [
@@ -60,47 +63,60 @@ const SECURITY_HEADERS: [(HeaderName, HeaderValue); 5] = [
     ),
 ];
 
-/// Which listener a stack serves: the admin listener is neither counted nor traced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Listener {
-    /// The app listener, behind the load balancer.
-    App,
-    /// The admin listener.
-    Admin,
-}
-
-/// Adds [`Observe`] to every route of a router.
+/// What one listener's request path does.
 #[derive(Debug, Clone)]
-pub struct ObserveLayer {
-    listener: Listener,
+pub struct RequestPathLayer(Arc<Settings>);
+
+#[derive(Debug)]
+struct Settings {
+    /// `None` on the admin listener, which is not counted.
     metrics: Option<Arc<HttpMetrics>>,
+    /// `None` on the admin listener, which is never shed.
+    shed: Option<Shed>,
+    /// `None` on the admin listener, which has no time limit.
+    timeout: Option<Duration>,
+    body_limit: usize,
+    /// Applied on the app listener only.
+    faults: Option<Arc<Faults>>,
 }
 
-impl ObserveLayer {
-    /// Observes the app listener, counting into `metrics`.
-    pub fn app(metrics: Arc<HttpMetrics>) -> Self {
-        Self {
-            listener: Listener::App,
+impl RequestPathLayer {
+    /// The app listener's: counted, shed, timed out, and open to fault drills.
+    pub fn app(
+        metrics: Arc<HttpMetrics>,
+        max_concurrency: usize,
+        timeout: Duration,
+        body_limit: usize,
+        faults: Arc<Faults>,
+    ) -> Self {
+        Self(Arc::new(Settings {
             metrics: Some(metrics),
-        }
+            shed: Some(Shed::new(max_concurrency)),
+            timeout: Some(timeout),
+            body_limit,
+            faults: Some(faults),
+        }))
     }
 
-    /// Observes the admin listener: logs and headers, no metrics.
-    pub fn admin() -> Self {
-        Self {
-            listener: Listener::Admin,
+    /// The admin listener's: request ids, logs, headers, JSON errors, panics caught.
+    pub fn admin(body_limit: usize) -> Self {
+        Self(Arc::new(Settings {
             metrics: None,
-        }
+            shed: None,
+            timeout: None,
+            body_limit,
+            faults: None,
+        }))
     }
 }
 
-impl<S> Layer<S> for ObserveLayer {
-    type Service = Observe<S>;
+impl<S> Layer<S> for RequestPathLayer {
+    type Service = RequestPath<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Observe {
+        RequestPath {
             inner,
-            layer: self.clone(),
+            settings: Arc::clone(&self.0),
             route: Arc::new(OnceLock::new()),
         }
     }
@@ -108,28 +124,33 @@ impl<S> Layer<S> for ObserveLayer {
 
 /// See the module documentation.
 #[derive(Debug, Clone)]
-pub struct Observe<S> {
+pub struct RequestPath<S> {
     inner: S,
-    layer: ObserveLayer,
+    settings: Arc<Settings>,
     /// Resolved by the first request: one instance wraps one route.
-    route: Arc<OnceLock<RouteInfo>>,
+    route: Arc<OnceLock<Arc<RouteInfo>>>,
 }
 
 #[derive(Debug)]
 struct RouteInfo {
     template: Box<str>,
+    /// Health routes are never shed, timed out or slowed by drills: shedding the load
+    /// balancer's check would get a busy task replaced.
+    exempt: bool,
     /// Health and metrics routes log at DEBUG: probes would drown everything else.
     quiet: bool,
     metrics: Option<Arc<RouteMetrics>>,
 }
 
 impl RouteInfo {
-    fn new(matched: Option<&MatchedPath>, layer: &ObserveLayer) -> Self {
+    fn new(matched: Option<&MatchedPath>, settings: &Settings) -> Self {
         let template = matched.map_or(UNMATCHED_ROUTE, MatchedPath::as_str);
+        let exempt = template.starts_with("/health");
         Self {
             template: template.into(),
-            quiet: template == "/metrics" || template.starts_with("/health"),
-            metrics: layer
+            exempt,
+            quiet: exempt || template == "/metrics",
+            metrics: settings
                 .metrics
                 .as_ref()
                 .map(|metrics| metrics.route(template)),
@@ -139,7 +160,7 @@ impl RouteInfo {
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-impl<S> Service<Request> for Observe<S>
+impl<S> Service<Request> for RequestPath<S>
 where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send,
@@ -152,48 +173,108 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request) -> Self::Future {
+    fn call(&mut self, request: Request) -> Self::Future {
         let started = Instant::now();
+        let settings = &*self.settings;
+        let route = Arc::clone(
+            self.route
+                .get_or_init(|| Arc::new(RouteInfo::new(request.extensions().get(), settings))),
+        );
+
+        // 1. Request id. (2, sensitive headers, is the layer around this one.)
+        let request_id = request_id(request.headers());
+        // 3. The span every log line of the request carries.
+        let span = request_span(&request_id);
+        // 4. Access log and metrics, also for a request dropped unanswered.
+        let in_flight = InFlight::start(
+            Arc::clone(&route),
+            settings.metrics.clone(),
+            request.method().clone(),
+            request.uri().clone(),
+            span.clone(),
+            started,
+        );
+        // 6. Load shedding, and 8. the body limit where `Content-Length` tells at once;
+        // a streamed body is held to it by axum's `DefaultBodyLimit` as it is read.
+        let (place, early) = if declared_length(request.headers()) > settings.body_limit {
+            (None, Some(ApiError::PayloadTooLarge))
+        } else {
+            match settings.shed.as_ref().filter(|_| !route.exempt) {
+                Some(shed) => match shed.try_enter() {
+                    Some(place) => (Some(place), None),
+                    None => (None, Some(ApiError::Overloaded)),
+                },
+                None => (None, None),
+            }
+        };
+        let timeout = settings.timeout.filter(|_| !route.exempt);
+        let faults = settings.faults.clone().filter(|_| !route.exempt);
         // The clone takes the place of the instance that was polled ready.
         let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let route_cell = Arc::clone(&self.route);
-        let layer = self.layer.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
 
         Box::pin(async move {
-            let route =
-                route_cell.get_or_init(|| RouteInfo::new(request.extensions().get(), &layer));
-            let request_id = request_id(request.headers());
-            mark_sensitive(request.headers_mut());
-            let span = request_span(layer.listener, &request_id);
-            let mut in_flight = InFlight::start(
-                route,
-                layer.metrics.as_deref(),
-                request.method().clone(),
-                request.uri().clone(),
-                span.clone(),
-                started,
-            );
-
-            let Ok(mut response) = inner.call(request).instrument(span).await;
-
-            let cause = response
-                .extensions()
-                .get::<ErrorReport>()
-                .and_then(|report| report.cause.clone());
-            if error::needs_rendering(&response) {
-                response = error::render(response, request_id.to_str().unwrap_or_default());
-            }
-            let headers = response.headers_mut();
-            headers.reserve(SECURITY_HEADERS.len() + 1);
-            for (name, value) in &SECURITY_HEADERS {
-                headers.insert(name, value.clone());
-            }
-            headers.insert(&REQUEST_ID, request_id);
-            in_flight.finish(response.status().as_u16(), cause.as_deref());
-            Ok(response)
+            let response = match early {
+                Some(error) => error.into_response(),
+                None => handle(inner, request, timeout, faults).instrument(span).await,
+            };
+            drop(place);
+            // 5. Security headers and JSON errors, then the access line.
+            Ok(finish(response, request_id, in_flight))
         })
     }
+}
+
+/// 7. The timeout, 9. panics caught, and injected faults, around the handler.
+async fn handle<S>(
+    mut inner: S,
+    request: Request,
+    timeout: Option<Duration>,
+    faults: Option<Arc<Faults>>,
+) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    let handler = AssertUnwindSafe(async move {
+        if let Some(faults) = faults.as_deref().and_then(Faults::in_force) {
+            if let Err(injected) = apply_faults(faults).await {
+                return injected.into_response();
+            }
+        }
+        let Ok(response) = inner.call(request).await;
+        response
+    })
+    .catch_unwind();
+    let outcome = match timeout {
+        // `tokio::time::timeout` polls the handler first and arms its timer only when
+        // the handler has to wait, so a quick answer never touches the timer wheel.
+        Some(limit) => match tokio::time::timeout(limit, handler).await {
+            Ok(outcome) => outcome,
+            Err(_) => return ApiError::Timeout.into_response(),
+        },
+        None => handler.await,
+    };
+    // The panic hook has logged the panic with the request id; the client learns only
+    // that it failed.
+    outcome.unwrap_or_else(|_| ApiError::internal("the handler panicked").into_response())
+}
+
+fn finish(mut response: Response, request_id: HeaderValue, mut in_flight: InFlight) -> Response {
+    let cause = response
+        .extensions()
+        .get::<ErrorReport>()
+        .and_then(|report| report.cause.clone());
+    if error::needs_rendering(&response) {
+        response = error::render(response, request_id.to_str().unwrap_or_default());
+    }
+    let headers = response.headers_mut();
+    headers.reserve(SECURITY_HEADERS.len() + 1);
+    for (name, value) in &SECURITY_HEADERS {
+        headers.insert(name, value.clone());
+    }
+    headers.insert(&REQUEST_ID, request_id);
+    in_flight.finish(response.status().as_u16(), cause.as_deref());
+    response
 }
 
 /// The client's `x-request-id` when it is 1 to 128 visible ASCII characters, else a
@@ -215,31 +296,25 @@ fn request_id(headers: &HeaderMap) -> HeaderValue {
         })
 }
 
-fn mark_sensitive(headers: &mut HeaderMap) {
-    for name in &SENSITIVE_HEADERS {
-        if let header::Entry::Occupied(mut entry) = headers.entry(name) {
-            for value in entry.iter_mut() {
-                value.set_sensitive(true);
-            }
-        }
-    }
+/// The body length the client declared, or 0.
+fn declared_length(headers: &HeaderMap) -> usize {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0)
 }
 
-fn request_span(listener: Listener, request_id: &HeaderValue) -> Span {
+fn request_span(request_id: &HeaderValue) -> Span {
     let request_id = request_id.to_str().unwrap_or_default();
-    match listener {
-        Listener::App => tracing::info_span!(target: REQUEST_SPAN_TARGET, "request", request_id),
-        Listener::Admin => {
-            tracing::info_span!(target: REQUEST_SPAN_TARGET, "admin_request", request_id)
-        }
-    }
+    tracing::info_span!(target: REQUEST_SPAN_TARGET, "request", request_id)
 }
 
 /// A request being served: counted in flight until dropped, and logged and measured
 /// exactly once, also when its client goes away and the server drops it unanswered.
-struct InFlight<'a> {
-    route: &'a RouteInfo,
-    gauge: Option<&'a HttpMetrics>,
+struct InFlight {
+    route: Arc<RouteInfo>,
+    metrics: Option<Arc<HttpMetrics>>,
     method: Method,
     uri: Uri,
     span: Span,
@@ -247,21 +322,21 @@ struct InFlight<'a> {
     finished: bool,
 }
 
-impl<'a> InFlight<'a> {
+impl InFlight {
     fn start(
-        route: &'a RouteInfo,
-        gauge: Option<&'a HttpMetrics>,
+        route: Arc<RouteInfo>,
+        metrics: Option<Arc<HttpMetrics>>,
         method: Method,
         uri: Uri,
         span: Span,
         started: Instant,
     ) -> Self {
-        if let Some(metrics) = gauge {
+        if let Some(metrics) = &metrics {
             metrics.in_flight.inc();
         }
         Self {
             route,
-            gauge,
+            metrics,
             method,
             uri,
             span,
@@ -290,12 +365,12 @@ impl<'a> InFlight<'a> {
     }
 }
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
         if !self.finished {
             self.finish(CLIENT_CLOSED_REQUEST, None);
         }
-        if let Some(metrics) = self.gauge {
+        if let Some(metrics) = &self.metrics {
             metrics.in_flight.dec();
         }
     }
@@ -312,10 +387,7 @@ mod tests {
         assert_eq!(request_id(&headers), "abc-123");
 
         for bad in ["", "has space", &"x".repeat(129)] {
-            headers.insert(
-                &REQUEST_ID,
-                HeaderValue::from_str(bad).expect("valid header"),
-            );
+            headers.insert(&REQUEST_ID, HeaderValue::from_str(bad).expect("valid header"));
             let replaced = request_id(&headers);
             assert_ne!(replaced, bad);
             assert_eq!(replaced.len(), 36, "a UUID");

@@ -1,10 +1,8 @@
 //! The HTTP surface: every route of both listeners, assembled in one place.
 //!
-//! The request path, outermost first (DESIGN.md section 3): [`middleware::Observe`]
-//! (request id, sensitive headers, span, access log and metrics, security headers,
-//! JSON errors), then load shedding, the request timeout, the body limit, panic
-//! catching, and injected faults. The health routes skip shedding, the timeout and the
-//! faults: shedding the load balancer's check would get a busy task replaced.
+//! The request path (DESIGN.md section 3): sensitive headers are marked first, then
+//! [`middleware::RequestPath`] does the rest in order; axum's `DefaultBodyLimit` holds
+//! streamed bodies to `APP_BODY_LIMIT` as extractors read them.
 
 pub mod admin;
 pub mod error;
@@ -14,28 +12,28 @@ pub mod middleware;
 pub mod server;
 pub mod shed;
 
-use std::any::Any;
+/// Headers whose values must never reach a log, whatever logs them later.
+const SENSITIVE_HEADERS: [HeaderName; 3] =
+    [header::AUTHORIZATION, header::COOKIE, header::SET_COOKIE];
+
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 
 use crate::build_info::{BUILD, BuildInfo};
 use crate::config::Config;
 use crate::telemetry::Metrics;
 
-use self::admin::{Admin, FaultLayer, Faults};
+use self::admin::{Admin, Faults};
 use self::error::ApiError;
 use self::health::Health;
-use self::middleware::ObserveLayer;
-use self::shed::ShedLayer;
+use self::middleware::RequestPathLayer;
 
 /// What the routers are built from.
 #[derive(Debug, Clone)]
@@ -62,25 +60,23 @@ impl AppState {
 
 /// The router of the app listener.
 pub fn app_router(config: &Config, state: &AppState) -> Router {
-    let guarded = ServiceBuilder::new()
-        .layer(ShedLayer::new(config.max_concurrency))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::GATEWAY_TIMEOUT,
-            config.request_timeout,
-        ))
-        // The timeout needs a body it can make empty; the layers below change its type.
-        .map_response(IntoResponse::into_response)
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(CatchPanicLayer::custom(panicked))
-        .layer(FaultLayer(Arc::clone(&state.faults)));
-
     Router::new()
         .route("/", get(hello))
         .route("/version", get(version))
+        .merge(health::routes(Arc::clone(&state.health)))
         .fallback(not_found)
-        .layer(guarded)
-        .merge(health::routes(Arc::clone(&state.health)).layer(CatchPanicLayer::custom(panicked)))
-        .layer(ObserveLayer::app(Arc::clone(&state.metrics.http)))
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(RequestPathLayer::app(
+            Arc::clone(&state.metrics.http),
+            config.max_concurrency,
+            config.request_timeout,
+            config.body_limit,
+            Arc::clone(&state.faults),
+        ))
+        .layer(SetSensitiveHeadersLayer::new(SENSITIVE_HEADERS))
+        // Turns every handler into its finished route now. A router still holding
+        // handlers builds their routes, layers included, again on every request.
+        .with_state(())
 }
 
 /// The router of the admin listener.
@@ -94,9 +90,12 @@ pub fn admin_router(config: &Config, state: &AppState) -> Router {
         .merge(admin::routes(admin))
         .merge(health::routes(Arc::clone(&state.health)))
         .fallback(not_found)
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(CatchPanicLayer::custom(panicked))
-        .layer(ObserveLayer::admin())
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(RequestPathLayer::admin(config.body_limit))
+        .layer(SetSensitiveHeadersLayer::new(SENSITIVE_HEADERS))
+        // Turns every handler into its finished route now. A router still holding
+        // handlers builds their routes, layers included, again on every request.
+        .with_state(())
 }
 
 async fn hello() -> Response {
@@ -124,10 +123,4 @@ async fn metrics(State(metrics): State<Metrics>) -> Response {
 
 async fn not_found() -> ApiError {
     ApiError::NotFound
-}
-
-/// The panic itself is logged by the panic hook, with the request id; the client
-/// learns only that it failed.
-fn panicked(_panic: Box<dyn Any + Send + 'static>) -> Response {
-    ApiError::internal("the handler panicked").into_response()
 }
