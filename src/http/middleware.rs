@@ -1,12 +1,14 @@
 //! The request path (DESIGN.md section 3) as one service: request id, request span,
 //! access log and metrics, security headers, load shedding, timeout, body limit, panic
-//! catching, injected faults, and the JSON rendering of every error.
+//! catching, injected faults, and the JSON rendering of every error. The request's
+//! context (its id, for every log line) is a task-local, not a span: see
+//! [`crate::telemetry::context`].
 //!
 //! One service rather than a stack of layers, because the request path has a budget:
 //! with everything on, the service must keep 0.80 of a bare axum service's throughput.
 //! A stack of tower layers boxes the body or the future at almost every step; here a
-//! request costs one boxed future, one span, two atomic adds for metrics and one log
-//! line, and the steps stay separate functions in the order DESIGN.md gives them.
+//! request costs one boxed future, two atomic adds for metrics and one log line, and
+//! the steps stay separate functions in the order DESIGN.md gives them.
 //!
 //! It is added with `Router::layer`, which wraps every route on its own, so each
 //! instance learns its route template once and keeps that route's metric series.
@@ -25,13 +27,13 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt as _;
 use tower::{Layer, Service};
-use tracing::{Instrument as _, Span};
 
 use crate::http::admin::{Faults, apply_faults};
 use crate::http::error::{self, ApiError, ErrorReport};
 use crate::http::shed::Shed;
 use crate::telemetry::metrics::{HttpMetrics, RouteMetrics, method_label};
-use crate::telemetry::{ACCESS_LOG_TARGET, REQUEST_SPAN_TARGET};
+use crate::telemetry::ACCESS_LOG_TARGET;
+use crate::telemetry::context::RequestContext;
 
 /// The request id header, taken from the client when valid and always echoed.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -182,16 +184,17 @@ where
         );
 
         // 1. Request id. (2, sensitive headers, is the layer around this one.)
-        let request_id = request_id(request.headers());
-        // 3. The span every log line of the request carries.
-        let span = request_span(&request_id);
+        // 3. The context every log line of the request carries.
+        let context = RequestContext {
+            request_id: request_id(request.headers()),
+        };
         // 4. Access log and metrics, also for a request dropped unanswered.
         let in_flight = InFlight::start(
             Arc::clone(&route),
             settings.metrics.clone(),
             request.method().clone(),
             request.uri().clone(),
-            span.clone(),
+            context.clone(),
             started,
         );
         // 6. Load shedding, and 8. the body limit where `Content-Length` tells at once;
@@ -216,11 +219,11 @@ where
         Box::pin(async move {
             let response = match early {
                 Some(error) => error.into_response(),
-                None => handle(inner, request, timeout, faults).instrument(span).await,
+                None => context.scope(handle(inner, request, timeout, faults)).await,
             };
             drop(place);
             // 5. Security headers and JSON errors, then the access line.
-            Ok(finish(response, request_id, in_flight))
+            Ok(finish(response, in_flight))
         })
     }
 }
@@ -259,7 +262,8 @@ where
     outcome.unwrap_or_else(|_| ApiError::internal("the handler panicked").into_response())
 }
 
-fn finish(mut response: Response, request_id: HeaderValue, mut in_flight: InFlight) -> Response {
+fn finish(mut response: Response, mut in_flight: InFlight) -> Response {
+    let request_id = in_flight.context.request_id.clone();
     let cause = response
         .extensions()
         .get::<ErrorReport>()
@@ -305,11 +309,6 @@ fn declared_length(headers: &HeaderMap) -> usize {
         .unwrap_or(0)
 }
 
-fn request_span(request_id: &HeaderValue) -> Span {
-    let request_id = request_id.to_str().unwrap_or_default();
-    tracing::info_span!(target: REQUEST_SPAN_TARGET, "request", request_id)
-}
-
 /// A request being served: counted in flight until dropped, and logged and measured
 /// exactly once, also when its client goes away and the server drops it unanswered.
 struct InFlight {
@@ -317,7 +316,7 @@ struct InFlight {
     metrics: Option<Arc<HttpMetrics>>,
     method: Method,
     uri: Uri,
-    span: Span,
+    context: RequestContext,
     started: Instant,
     finished: bool,
 }
@@ -328,7 +327,7 @@ impl InFlight {
         metrics: Option<Arc<HttpMetrics>>,
         method: Method,
         uri: Uri,
-        span: Span,
+        context: RequestContext,
         started: Instant,
     ) -> Self {
         if let Some(metrics) = &metrics {
@@ -339,7 +338,7 @@ impl InFlight {
             metrics,
             method,
             uri,
-            span,
+            context,
             started,
             finished: false,
         }
@@ -352,16 +351,17 @@ impl InFlight {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             metrics.observe(&self.method, status, elapsed);
         }
-        let _entered = self.span.enter();
         let method = method_label(&self.method);
         let route = &*self.route.template;
         let path = self.uri.path();
         let duration_ms = elapsed * 1000.0;
-        if self.route.quiet {
-            tracing::debug!(target: ACCESS_LOG_TARGET, method, route, path, status, duration_ms, error, "request");
-        } else {
-            tracing::info!(target: ACCESS_LOG_TARGET, method, route, path, status, duration_ms, error, "request");
-        }
+        self.context.clone().sync_scope(|| {
+            if self.route.quiet {
+                tracing::debug!(target: ACCESS_LOG_TARGET, method, route, path, status, duration_ms, error, "request");
+            } else {
+                tracing::info!(target: ACCESS_LOG_TARGET, method, route, path, status, duration_ms, error, "request");
+            }
+        });
     }
 }
 

@@ -1,18 +1,18 @@
-//! JSON log lines: one object per line with `timestamp`, `level`, `target`, `message`,
-//! the event's fields, and the fields of the spans it happened in (so every line of a
-//! request carries its `request_id`).
+//! Log lines: one JSON object per line (or one human-readable line) with `timestamp`,
+//! `level`, `target`, `message`, the event's fields, the fields of the spans it happened
+//! in, and the `request_id` of the request being served.
 //!
-//! This is a small `tracing` layer of our own rather than `tracing-subscriber`'s JSON
-//! formatter, which stores span fields as JSON text and parses them again for every
-//! event, and cannot put request fields at the top level. Here a span's fields are
-//! rendered once, when it opens, and an event is formatted straight into a reused
-//! thread-local buffer that a background thread writes out, so a request never waits
-//! on stdout.
+//! This is a small `tracing` layer of our own rather than `tracing-subscriber`'s
+//! formatters: those store span fields as text and parse them again for every event,
+//! cannot put request fields at the top level, and know nothing of the request context
+//! (see [`super::context`]). Here an event is formatted straight into a reused
+//! thread-local buffer, the timestamp's date and time are formatted once a second, and
+//! a background thread writes the lines out, so a request never waits on stdout.
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::io::Write as _;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -22,28 +22,36 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
-/// A `tracing` layer that writes each event as one JSON line.
+use crate::config::LogFormat;
+use crate::telemetry::context;
+
+/// A `tracing` layer that writes each event as one line.
 #[derive(Debug)]
-pub struct JsonLayer<W> {
+pub struct LogLayer<W> {
     make_writer: W,
+    format: LogFormat,
 }
 
-impl<W> JsonLayer<W> {
+impl<W> LogLayer<W> {
     /// Writes through `make_writer`, which should not block (see `tracing_appender`).
-    pub fn new(make_writer: W) -> Self {
-        Self { make_writer }
+    pub fn new(make_writer: W, format: LogFormat) -> Self {
+        Self {
+            make_writer,
+            format,
+        }
     }
 }
 
-/// A span's fields, already rendered as `,"key":value` pairs.
+/// A span's fields, already rendered in the layer's format.
 #[derive(Debug)]
 struct SpanFields(String);
 
 thread_local! {
     static LINE: RefCell<String> = RefCell::new(String::with_capacity(512));
+    static CLOCK: RefCell<Clock> = const { RefCell::new(Clock { second: u64::MAX, text: String::new() }) };
 }
 
-impl<S, W> Layer<S> for JsonLayer<W>
+impl<S, W> Layer<S> for LogLayer<W>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
     W: for<'w> MakeWriter<'w> + 'static,
@@ -51,7 +59,7 @@ where
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut fields = String::new();
-        attrs.record(&mut JsonFields::new(&mut fields));
+        attrs.record(&mut Fields::new(&mut fields, self.format));
         if !fields.is_empty() {
             span.extensions_mut().insert(SpanFields(fields));
         }
@@ -61,10 +69,10 @@ where
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(SpanFields(fields)) = extensions.get_mut::<SpanFields>() {
-            values.record(&mut JsonFields::new(fields));
+            values.record(&mut Fields::new(fields, self.format));
         } else {
             let mut fields = String::new();
-            values.record(&mut JsonFields::new(&mut fields));
+            values.record(&mut Fields::new(&mut fields, self.format));
             extensions.insert(SpanFields(fields));
         }
     }
@@ -72,9 +80,9 @@ where
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let write = |line: &mut String| {
             line.clear();
-            format_event(line, event, &ctx);
+            self.format_event(line, event, &ctx);
             // A lost line is better than a blocked request: the writer drops lines
-            // when its queue is full and counts them, so there is nothing to do here.
+            // when its queue is full, so there is nothing to do here.
             let _ = self
                 .make_writer
                 .make_writer_for(event.metadata())
@@ -89,101 +97,158 @@ where
     }
 }
 
-fn format_event<S>(line: &mut String, event: &Event<'_>, ctx: &Context<'_, S>)
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    let normalized = event.normalized_metadata();
-    let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
-    let _ = write!(
-        line,
-        r#"{{"timestamp":"{}","level":"{}","target":"#,
-        humantime::format_rfc3339_micros(SystemTime::now()),
-        metadata.level()
-    );
-    write_json_str(line, metadata.target());
-    event.record(&mut JsonFields::new(line));
-    if let Some(scope) = ctx.event_scope(event) {
-        for span in scope.from_root() {
-            if let Some(SpanFields(fields)) = span.extensions().get::<SpanFields>() {
-                line.push_str(fields);
+impl<W> LogLayer<W> {
+    fn format_event<S>(&self, line: &mut String, event: &Event<'_>, ctx: &Context<'_, S>)
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let normalized = event.normalized_metadata();
+        let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
+        let json = self.format == LogFormat::Json;
+        if json {
+            line.push_str(r#"{"timestamp":""#);
+            write_timestamp(line);
+            let _ = write!(line, r#"","level":"{}","target":"#, metadata.level());
+            write_json_str(line, metadata.target());
+        } else {
+            write_timestamp(line);
+            let _ = write!(line, " {:>5} {}:", metadata.level(), metadata.target());
+        }
+        event.record(&mut Fields::new(line, self.format));
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope.from_root() {
+                if let Some(SpanFields(fields)) = span.extensions().get::<SpanFields>() {
+                    line.push_str(fields);
+                }
             }
         }
+        context::with_current(|request| {
+            let request_id = request.request_id.to_str().unwrap_or_default();
+            if json {
+                line.push_str(r#","request_id":"#);
+                write_json_str(line, request_id);
+            } else {
+                line.push_str(" request_id=");
+                line.push_str(request_id);
+            }
+        });
+        line.push_str(if json { "}\n" } else { "\n" });
     }
-    line.push_str("}\n");
 }
 
-/// Appends each field as `,"key":value`.
-struct JsonFields<'a> {
+/// The wall clock's current second, formatted: most lines in a busy second share it.
+struct Clock {
+    second: u64,
+    text: String,
+}
+
+/// Writes the time as RFC 3339 in UTC with microseconds: `2026-11-27T20:53:24.326633Z`.
+fn write_timestamp(line: &mut String) {
+    let now = SystemTime::now();
+    let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let second = since_epoch.as_secs();
+    CLOCK.with(|clock| {
+        let mut clock = clock.borrow_mut();
+        if clock.second != second {
+            let mut text = humantime::format_rfc3339_seconds(now).to_string();
+            text.pop(); // The `Z`, written after the fraction.
+            *clock = Clock { second, text };
+        }
+        line.push_str(&clock.text);
+    });
+    let _ = write!(line, ".{:06}Z", since_epoch.subsec_micros());
+}
+
+/// Appends each field: `,"key":value` for JSON, ` key=value` for text.
+struct Fields<'a> {
     out: &'a mut String,
+    format: LogFormat,
 }
 
-impl<'a> JsonFields<'a> {
-    fn new(out: &'a mut String) -> Self {
-        Self { out }
+impl<'a> Fields<'a> {
+    fn new(out: &'a mut String, format: LogFormat) -> Self {
+        Self { out, format }
     }
 
     /// Starts a field, or says to skip it. `log` records carry their origin as
     /// `log.*` fields; the normalized metadata already gives the target, and the rest
     /// is noise in a service's logs.
     fn key(&mut self, field: &Field) -> bool {
-        if field.name().starts_with("log.") {
+        let name = field.name();
+        if name.starts_with("log.") {
             return false;
         }
-        self.out.push(',');
-        write_json_str(self.out, field.name());
-        self.out.push(':');
+        match self.format {
+            LogFormat::Json => {
+                self.out.push(',');
+                write_json_str(self.out, name);
+                self.out.push(':');
+            }
+            LogFormat::Text if name == "message" => self.out.push(' '),
+            LogFormat::Text => {
+                self.out.push(' ');
+                self.out.push_str(name);
+                self.out.push('=');
+            }
+        }
         true
+    }
+
+    fn raw(&mut self, field: &Field, value: impl fmt::Display) {
+        if self.key(field) {
+            let _ = write!(self.out, "{value}");
+        }
     }
 }
 
-impl Visit for JsonFields<'_> {
+impl Visit for Fields<'_> {
     fn record_f64(&mut self, field: &Field, value: f64) {
         if !self.key(field) {
             return;
         }
         if value.is_finite() {
-            let _ = write!(self.out, "{value}");
+            self.out.push_str(ryu::Buffer::new().format_finite(value));
         } else {
             self.out.push_str("null");
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if !self.key(field) {
-            return;
-        }
-        let _ = write!(self.out, "{value}");
+        self.raw(field, value);
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if !self.key(field) {
-            return;
-        }
-        let _ = write!(self.out, "{value}");
+        self.raw(field, value);
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if !self.key(field) {
-            return;
-        }
-        self.out.push_str(if value { "true" } else { "false" });
+        self.raw(field, value);
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
         if !self.key(field) {
             return;
         }
-        write_json_str(self.out, value);
+        match self.format {
+            LogFormat::Json => write_json_str(self.out, value),
+            LogFormat::Text => self.out.push_str(value),
+        }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if !self.key(field) {
             return;
         }
-        self.out.push('"');
-        let _ = write!(Escaped(self.out), "{value:?}");
-        self.out.push('"');
+        match self.format {
+            LogFormat::Json => {
+                self.out.push('"');
+                let _ = write!(Escaped(self.out), "{value:?}");
+                self.out.push('"');
+            }
+            LogFormat::Text => {
+                let _ = write!(self.out, "{value:?}");
+            }
+        }
     }
 }
 
@@ -223,7 +288,7 @@ impl fmt::Write for Escaped<'_> {
     }
 }
 
-/// Logs panics as JSON error lines, inside the span of the request that panicked, in
+/// Logs panics as error lines, with the request id of the request that panicked, in
 /// place of the default hook's plain text on stderr.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
@@ -248,6 +313,8 @@ pub fn install_panic_hook() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::telemetry::context::RequestContext;
+    use axum::http::HeaderValue;
     use std::sync::{Arc, Mutex};
     use tracing_subscriber::layer::SubscriberExt;
 
@@ -256,10 +323,7 @@ mod tests {
 
     impl std::io::Write for Captured {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .expect("not poisoned")
-                .extend_from_slice(bytes);
+            self.0.lock().expect("not poisoned").extend_from_slice(bytes);
             Ok(bytes.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
@@ -274,23 +338,31 @@ mod tests {
         }
     }
 
-    #[test]
-    fn events_are_json_with_span_fields_at_the_top_level() {
+    fn logged(format: LogFormat, log: impl FnOnce()) -> String {
         let captured = Captured::default();
-        let subscriber = tracing_subscriber::registry().with(JsonLayer::new(captured.clone()));
-        tracing::subscriber::with_default(subscriber, || {
-            let span = tracing::info_span!("request", request_id = "abc");
-            let _entered = span.enter();
-            tracing::info!(
-                status = 200_u64,
-                ratio = 0.5,
-                ok = true,
-                path = "/\"x\"\n",
-                "request"
-            );
+        let subscriber =
+            tracing_subscriber::registry().with(LogLayer::new(captured.clone(), format));
+        tracing::subscriber::with_default(subscriber, log);
+        let bytes = captured.0.lock().expect("not poisoned").clone();
+        String::from_utf8(bytes).expect("utf-8")
+    }
+
+    fn in_request(log: impl FnOnce()) {
+        let context = RequestContext {
+            request_id: HeaderValue::from_static("req-7"),
+        };
+        context.sync_scope(log);
+    }
+
+    #[test]
+    fn events_are_json_with_fields_and_the_request_id_at_the_top_level() {
+        let text = logged(LogFormat::Json, || {
+            in_request(|| {
+                let span = tracing::info_span!("query", table = "greetings");
+                let _entered = span.enter();
+                tracing::info!(status = 200_u64, ratio = 0.5, ok = true, path = "/\"x\"\n", "request");
+            });
         });
-        let text =
-            String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("utf-8");
         let line: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
         assert_eq!(line["level"], "INFO");
         assert_eq!(line["message"], "request");
@@ -298,8 +370,27 @@ mod tests {
         assert_eq!(line["ratio"], 0.5);
         assert_eq!(line["ok"], true);
         assert_eq!(line["path"], "/\"x\"\n");
-        assert_eq!(line["request_id"], "abc");
-        assert!(line["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+        assert_eq!(line["table"], "greetings");
+        assert_eq!(line["request_id"], "req-7");
+        let timestamp = line["timestamp"].as_str().expect("a string");
+        assert!(humantime::parse_rfc3339(timestamp).is_ok(), "{timestamp}");
+        assert_eq!(timestamp.len(), "2026-11-27T20:53:24.326633Z".len());
+    }
+
+    #[test]
+    fn lines_outside_a_request_have_no_request_id() {
+        let text = logged(LogFormat::Json, || tracing::warn!("starting"));
+        let line: serde_json::Value = serde_json::from_str(text.trim()).expect("JSON");
+        assert!(line.get("request_id").is_none());
+    }
+
+    #[test]
+    fn text_lines_are_for_humans() {
+        let text = logged(LogFormat::Text, || {
+            in_request(|| tracing::info!(status = 200_u64, "request"));
+        });
+        assert!(text.contains(" INFO "), "{text}");
+        assert!(text.trim_end().ends_with("request status=200 request_id=req-7"), "{text}");
     }
 
     #[test]

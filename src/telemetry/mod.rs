@@ -1,25 +1,20 @@
 //! Logs and metrics. [`init`] starts logging and returns a guard that flushes it.
 
+pub mod context;
 pub mod logs;
 pub mod metrics;
 
-use std::io::{BufWriter, IsTerminal};
+use std::io::BufWriter;
 
 use anyhow::Context as _;
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing::Level;
-use tracing_subscriber::Layer as _;
 use tracing_subscriber::filter::Targets;
 
-use crate::config::{Config, LogFormat};
+use crate::config::Config;
 
 pub use metrics::Metrics;
-
-/// Target of the span each request runs in. It is always enabled, whatever `RUST_LOG`
-/// says, so that a `warn` line from inside a request still names its request.
-pub const REQUEST_SPAN_TARGET: &str = "hello_service::request";
 
 /// Target of the one access line per request, so it can be filtered on its own
 /// (`RUST_LOG=info,hello_service::access=warn`).
@@ -44,25 +39,18 @@ pub fn init(config: &Config) -> anyhow::Result<TelemetryGuard> {
         .thread_name("log-writer")
         .finish(BufWriter::new(std::io::stdout()));
 
-    let layer = match config.log_format {
-        LogFormat::Json => logs::JsonLayer::new(writer).boxed(),
-        LogFormat::Text => tracing_subscriber::fmt::layer()
-            .with_writer(writer)
-            .with_ansi(std::io::stdout().is_terminal())
-            .boxed(),
-    };
     // A global filter, not a per-layer one: with a single layer it decides the same,
     // and costs less on every span and event.
     tracing_subscriber::registry()
         .with(filter)
-        .with(layer)
+        .with(logs::LogLayer::new(writer, config.log_format))
         .try_init()
         .context("a global logger is already installed")?;
     logs::install_panic_hook();
     Ok(TelemetryGuard { _logs: guard })
 }
 
-/// The `RUST_LOG` filter, with the request span always enabled.
+/// The `RUST_LOG` filter.
 ///
 /// `RUST_LOG` takes `level` and `target=level` directives, comma-separated
 /// (`warn,hello_service=debug`). It is a `Targets` filter rather than an `EnvFilter`:
@@ -72,5 +60,5 @@ pub fn log_filter(directives: &str) -> anyhow::Result<Targets> {
     let targets: Targets = directives
         .parse()
         .with_context(|| format!("{} is not a valid filter", crate::config::RUST_LOG))?;
-    Ok(targets.with_target(REQUEST_SPAN_TARGET, Level::INFO))
+    Ok(targets)
 }
