@@ -210,7 +210,10 @@ where
                 None => (None, None),
             }
         };
-        let timeout = settings.timeout.filter(|_| !route.exempt);
+        let deadline = settings
+            .timeout
+            .filter(|_| !route.exempt)
+            .map(|limit| tokio::time::Instant::from_std(started) + limit);
         let faults = settings.faults.clone().filter(|_| !route.exempt);
         // The clone takes the place of the instance that was polled ready.
         let clone = self.inner.clone();
@@ -219,7 +222,7 @@ where
         Box::pin(async move {
             let response = match early {
                 Some(error) => error.into_response(),
-                None => context.scope(handle(inner, request, timeout, faults)).await,
+                None => context.scope(handle(inner, request, deadline, faults)).await,
             };
             drop(place);
             // 5. Security headers and JSON errors, then the access line.
@@ -232,7 +235,7 @@ where
 async fn handle<S>(
     mut inner: S,
     request: Request,
-    timeout: Option<Duration>,
+    deadline: Option<tokio::time::Instant>,
     faults: Option<Arc<Faults>>,
 ) -> Response
 where
@@ -248,10 +251,10 @@ where
         response
     })
     .catch_unwind();
-    let outcome = match timeout {
-        // `tokio::time::timeout` polls the handler first and arms its timer only when
-        // the handler has to wait, so a quick answer never touches the timer wheel.
-        Some(limit) => match tokio::time::timeout(limit, handler).await {
+    let outcome = match deadline {
+        // `timeout_at` polls the handler first and arms its timer only when the handler
+        // has to wait, so a quick answer never touches the timer wheel.
+        Some(deadline) => match tokio::time::timeout_at(deadline, handler).await {
             Ok(outcome) => outcome,
             Err(_) => return ApiError::Timeout.into_response(),
         },

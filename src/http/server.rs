@@ -116,6 +116,8 @@ pub async fn serve(
 pub struct TimedIo {
     stream: TcpStream,
     phase: Phase,
+    /// When the current phase times out.
+    deadline_at: Instant,
     deadline: Pin<Box<Sleep>>,
     limits: ConnectionLimits,
 }
@@ -133,11 +135,13 @@ enum Phase {
 
 impl TimedIo {
     fn new(stream: TcpStream, limits: ConnectionLimits) -> Self {
+        // A new connection gets only the header read timeout to start talking.
+        let deadline_at = Instant::now() + limits.header_read_timeout;
         Self {
             stream,
-            // A new connection gets only the header read timeout to start talking.
             phase: Phase::Idle,
-            deadline: Box::pin(tokio::time::sleep(limits.header_read_timeout)),
+            deadline_at,
+            deadline: Box::pin(tokio::time::sleep_until(deadline_at)),
             limits,
         }
     }
@@ -172,8 +176,18 @@ impl TimedIo {
         self.reset_deadline(self.limits.idle_timeout);
     }
 
+    /// Moves the deadline. The timer itself is moved only when a read has to wait, so a
+    /// busy connection touches the timer wheel once per request, not once per write.
     fn reset_deadline(&mut self, after: Duration) {
-        self.deadline.as_mut().reset(Instant::now() + after);
+        self.deadline_at = Instant::now() + after;
+    }
+
+    fn deadline_passed(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.deadline.deadline() != self.deadline_at {
+            let at = self.deadline_at;
+            self.deadline.as_mut().reset(at);
+        }
+        self.deadline.as_mut().poll(cx).is_ready()
     }
 }
 
@@ -194,7 +208,7 @@ impl AsyncRead for TimedIo {
             }
             Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
             Poll::Pending => {
-                if self.phase != Phase::Busy && self.deadline.as_mut().poll(cx).is_ready() {
+                if self.phase != Phase::Busy && self.deadline_passed(cx) {
                     let what = if self.phase == Phase::Idle {
                         "idle connection timed out"
                     } else {

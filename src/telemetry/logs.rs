@@ -262,24 +262,37 @@ fn write_json_str(out: &mut String, value: &str) {
 /// message is never built in a temporary `String` first.
 struct Escaped<'a>(&'a mut String);
 
+/// Which bytes need escaping: quote, backslash, and the control characters.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[0x7f] = true;
+    table
+};
+
 impl fmt::Write for Escaped<'_> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
         let mut start = 0;
         for (index, byte) in text.bytes().enumerate() {
-            let escape = match byte {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0..=0x1f | 0x7f => "",
-                _ => continue,
-            };
+            if !NEEDS_ESCAPE[usize::from(byte)] {
+                continue;
+            }
             self.0.push_str(&text[start..index]);
-            if escape.is_empty() {
-                let _ = write!(self.0, "\\u{byte:04x}");
-            } else {
-                self.0.push_str(escape);
+            match byte {
+                b'"' => self.0.push_str("\\\""),
+                b'\\' => self.0.push_str("\\\\"),
+                b'\n' => self.0.push_str("\\n"),
+                b'\r' => self.0.push_str("\\r"),
+                b'\t' => self.0.push_str("\\t"),
+                _ => {
+                    let _ = write!(self.0, "\\u{byte:04x}");
+                }
             }
             start = index + 1;
         }
