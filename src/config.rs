@@ -319,7 +319,10 @@ impl Reader<'_> {
         let Some(value) = self.text(RUST_LOG) else {
             return DEFAULT_LOG_FILTER.to_owned();
         };
-        if value.parse::<tracing_subscriber::filter::Targets>().is_err() {
+        if value
+            .parse::<tracing_subscriber::filter::Targets>()
+            .is_err()
+        {
             self.problem(
                 RUST_LOG,
                 "must be a filter such as `info` or `warn,hello_service=debug`",

@@ -31,9 +31,9 @@ use tower::{Layer, Service};
 use crate::http::admin::{Faults, apply_faults};
 use crate::http::error::{self, ApiError, ErrorReport};
 use crate::http::shed::Shed;
-use crate::telemetry::metrics::{HttpMetrics, RouteMetrics, method_label};
 use crate::telemetry::ACCESS_LOG_TARGET;
 use crate::telemetry::context::RequestContext;
+use crate::telemetry::metrics::{HttpMetrics, RouteMetrics, method_label};
 
 /// The request id header, taken from the client when valid and always echoed.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -222,7 +222,11 @@ where
         Box::pin(async move {
             let response = match early {
                 Some(error) => error.into_response(),
-                None => context.scope(handle(inner, request, deadline, faults)).await,
+                None => {
+                    context
+                        .scope(handle(inner, request, deadline, faults))
+                        .await
+                }
             };
             drop(place);
             // 5. Security headers and JSON errors, then the access line.
@@ -390,7 +394,10 @@ mod tests {
         assert_eq!(request_id(&headers), "abc-123");
 
         for bad in ["", "has space", &"x".repeat(129)] {
-            headers.insert(&REQUEST_ID, HeaderValue::from_str(bad).expect("valid header"));
+            headers.insert(
+                &REQUEST_ID,
+                HeaderValue::from_str(bad).expect("valid header"),
+            );
             let replaced = request_id(&headers);
             assert_ne!(replaced, bad);
             assert_eq!(replaced.len(), 36, "a UUID");

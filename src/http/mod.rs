@@ -18,8 +18,8 @@ const SENSITIVE_HEADERS: [HeaderName; 3] =
 
 use std::sync::Arc;
 
-use axum::extract::State;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::State;
 use axum::http::{HeaderName, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

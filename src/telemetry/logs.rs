@@ -336,7 +336,10 @@ mod tests {
 
     impl std::io::Write for Captured {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("not poisoned").extend_from_slice(bytes);
+            self.0
+                .lock()
+                .expect("not poisoned")
+                .extend_from_slice(bytes);
             Ok(bytes.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
@@ -373,7 +376,13 @@ mod tests {
             in_request(|| {
                 let span = tracing::info_span!("query", table = "greetings");
                 let _entered = span.enter();
-                tracing::info!(status = 200_u64, ratio = 0.5, ok = true, path = "/\"x\"\n", "request");
+                tracing::info!(
+                    status = 200_u64,
+                    ratio = 0.5,
+                    ok = true,
+                    path = "/\"x\"\n",
+                    "request"
+                );
             });
         });
         let line: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
@@ -403,7 +412,11 @@ mod tests {
             in_request(|| tracing::info!(status = 200_u64, "request"));
         });
         assert!(text.contains(" INFO "), "{text}");
-        assert!(text.trim_end().ends_with("request status=200 request_id=req-7"), "{text}");
+        assert!(
+            text.trim_end()
+                .ends_with("request status=200 request_id=req-7"),
+            "{text}"
+        );
     }
 
     #[test]
