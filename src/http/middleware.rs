@@ -189,14 +189,16 @@ where
             request_id: request_id(request.headers()),
         };
         // 4. Access log and metrics, also for a request dropped unanswered.
-        let in_flight = InFlight::start(
-            Arc::clone(&route),
-            settings.metrics.clone(),
-            request.method().clone(),
-            request.uri().clone(),
-            context.clone(),
+        let in_flight = InFlight {
+            route: Arc::clone(&route),
+            metrics: settings.metrics.clone(),
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            context: context.clone(),
             started,
-        );
+            finished: false,
+        }
+        .start();
         // 6. Load shedding, and 8. the body limit where `Content-Length` tells at once;
         // a streamed body is held to it by axum's `DefaultBodyLimit` as it is read.
         let (place, early) = if declared_length(request.headers()) > settings.body_limit {
@@ -329,26 +331,12 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn start(
-        route: Arc<RouteInfo>,
-        metrics: Option<Arc<HttpMetrics>>,
-        method: Method,
-        uri: Uri,
-        context: RequestContext,
-        started: Instant,
-    ) -> Self {
-        if let Some(metrics) = &metrics {
+    /// Counts the request in flight.
+    fn start(self) -> Self {
+        if let Some(metrics) = &self.metrics {
             metrics.in_flight.inc();
         }
-        Self {
-            route,
-            metrics,
-            method,
-            uri,
-            context,
-            started,
-            finished: false,
-        }
+        self
     }
 
     fn finish(&mut self, status: u16, error: Option<&str>) {
