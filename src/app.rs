@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::build_info::BUILD;
 use crate::config::Config;
+use crate::db::Database;
 use crate::http::server::{self, ConnectionLimits, IDLE_TIMEOUT};
 use crate::http::{self, AppState};
 use crate::telemetry::Metrics;
@@ -27,7 +28,12 @@ impl Application {
     /// [`Application::app_addr`] then reports (how the tests start it).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let metrics = Metrics::new(&BUILD).context("cannot register metrics")?;
-        let state = AppState::new(metrics);
+        let db = Database::new(&config.database, metrics.registry())?;
+        if let Some(db) = db.as_ref().filter(|_| config.database.migrate_on_start) {
+            let applied = db.migrate().await?;
+            tracing::info!(?applied, "migrations done at start");
+        }
+        let state = AppState::new(metrics, db);
         let app_listener = bind(config.listen_addr, crate::config::APP_LISTEN_ADDR).await?;
         let admin_listener = bind(
             config.admin_listen_addr,
@@ -76,6 +82,10 @@ impl Application {
             drain_timeout: config.shutdown_timeout,
         };
         let stop_accepting = CancellationToken::new();
+        let stop_checks = CancellationToken::new();
+        if let Some(db) = &state.db {
+            tokio::spawn(db.clone().watch_health(stop_checks.clone()));
+        }
         tracing::info!(
             app = %app_listener.local_addr()?,
             admin = %admin_listener.local_addr()?,
@@ -108,6 +118,10 @@ impl Application {
         let (app, admin) = tokio::join!(app, admin);
         app.context("the app listener failed")?;
         admin.context("the admin listener failed")?;
+        stop_checks.cancel();
+        if let Some(db) = &state.db {
+            db.close();
+        }
         tracing::info!("shutdown complete");
         Ok(())
     }

@@ -42,6 +42,8 @@ pub enum Command {
     },
     /// Load and validate the configuration, print it as JSON with secrets redacted.
     CheckConfig,
+    /// Apply pending database migrations and exit (an ECS one-off task).
+    Migrate,
 }
 
 /// `check-config`: the configuration on stdout, or every problem on stderr.
@@ -128,4 +130,21 @@ async fn probe(url: &str) -> anyhow::Result<()> {
     } else {
         bail!("answered {status}")
     }
+}
+
+/// `migrate`: applies pending migrations to `DATABASE_URL`'s database.
+pub async fn migrate() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    let _telemetry = crate::telemetry::init(&config)?;
+    let registry = prometheus::Registry::new();
+    let db = crate::db::Database::new(&config.database, &registry)?.with_context(|| {
+        format!(
+            "{} is not set: there is no database to migrate",
+            config::DATABASE_URL
+        )
+    })?;
+    let applied = db.migrate().await?;
+    tracing::info!(?applied, "migrations done");
+    db.close();
+    Ok(())
 }

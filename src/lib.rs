@@ -8,6 +8,7 @@ pub mod app;
 pub mod build_info;
 pub mod cli;
 pub mod config;
+pub mod db;
 pub mod http;
 pub mod shutdown;
 pub mod telemetry;

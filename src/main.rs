@@ -17,6 +17,7 @@ async fn main() -> ExitCode {
         Command::Serve => report(serve().await),
         Command::Healthcheck { url } => cli::healthcheck(url).await,
         Command::CheckConfig => cli::check_config(),
+        Command::Migrate => report(cli::migrate().await),
     }
 }
 

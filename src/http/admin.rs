@@ -42,6 +42,9 @@ pub struct FaultSettings {
     pub panic_rate: f64,
     /// Whether `/health/ready` answers 503.
     pub fail_readiness: bool,
+    /// Held in Postgres (`pg_sleep`) by every greetings request before its query, in
+    /// milliseconds: a slow database, for pool-exhaustion drills.
+    pub db_latency_ms: u64,
 }
 
 impl Faults {
@@ -171,6 +174,11 @@ fn parse_settings(body: &serde_json::Map<String, Value>) -> Result<FaultSettings
                 .ok_or("must be a whole number of milliseconds from 0 to 60000"),
             "error_rate" => rate(value).map(|rate| settings.error_rate = rate),
             "panic_rate" => rate(value).map(|rate| settings.panic_rate = rate),
+            "db_latency_ms" => value
+                .as_u64()
+                .filter(|ms| *ms <= MAX_LATENCY_MS)
+                .map(|ms| settings.db_latency_ms = ms)
+                .ok_or("must be a whole number of milliseconds from 0 to 60000"),
             "fail_readiness" => value
                 .as_bool()
                 .map(|fail| settings.fail_readiness = fail)

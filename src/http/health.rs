@@ -12,6 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
+use crate::db::Database;
 use crate::http::admin::Faults;
 
 /// What the health routes report.
@@ -19,14 +20,17 @@ use crate::http::admin::Faults;
 pub struct Health {
     draining: AtomicBool,
     faults: Arc<Faults>,
+    database: Option<Database>,
 }
 
 impl Health {
-    /// Health that also answers for injected readiness failures.
-    pub fn new(faults: Arc<Faults>) -> Self {
+    /// Health that answers for the database, when there is one, and for injected
+    /// readiness failures.
+    pub fn new(faults: Arc<Faults>, database: Option<Database>) -> Self {
         Self {
             draining: AtomicBool::new(false),
             faults,
+            database,
         }
     }
 
@@ -69,8 +73,12 @@ async fn live() -> Response {
 async fn ready(State(health): State<Arc<Health>>) -> Response {
     let draining = health.is_draining();
     let fault = health.faults.fail_readiness();
-    let ready = !draining && !fault;
-    let mut checks = json!({ "database": { "status": "disabled" } });
+    let database = health.database.as_ref().map(Database::health);
+    let database_up = database.as_ref().is_none_or(|db| db.status == "up");
+    let ready = !draining && !fault && database_up;
+    let mut checks = json!({
+        "database": database.map_or_else(|| json!({ "status": "disabled" }), |db| json!(db)),
+    });
     if fault {
         checks["fault"] = json!({ "status": "down", "error": "readiness failure injected" });
     }

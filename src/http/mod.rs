@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod error;
 pub mod extract;
+pub mod greetings;
 pub mod health;
 pub mod middleware;
 pub mod server;
@@ -28,10 +29,12 @@ use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 
 use crate::build_info::{BUILD, BuildInfo};
 use crate::config::Config;
+use crate::db::Database;
 use crate::telemetry::Metrics;
 
 use self::admin::{Admin, Faults};
 use self::error::ApiError;
+use self::greetings::Greetings;
 use self::health::Health;
 use self::middleware::RequestPathLayer;
 
@@ -44,16 +47,19 @@ pub struct AppState {
     pub faults: Arc<Faults>,
     /// The app's metrics registry.
     pub metrics: Metrics,
+    /// The database, when one is configured.
+    pub db: Option<Database>,
 }
 
 impl AppState {
-    /// Fresh state with the given metrics.
-    pub fn new(metrics: Metrics) -> Self {
+    /// Fresh state with the given metrics and database.
+    pub fn new(metrics: Metrics, db: Option<Database>) -> Self {
         let faults = Arc::new(Faults::default());
         Self {
-            health: Arc::new(Health::new(Arc::clone(&faults))),
+            health: Arc::new(Health::new(Arc::clone(&faults), db.clone())),
             faults,
             metrics,
+            db,
         }
     }
 }
@@ -63,6 +69,10 @@ pub fn app_router(config: &Config, state: &AppState) -> Router {
     Router::new()
         .route("/", get(hello))
         .route("/version", get(version))
+        .merge(greetings::routes(Greetings {
+            db: state.db.clone(),
+            faults: Arc::clone(&state.faults),
+        }))
         .merge(health::routes(Arc::clone(&state.health)))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit))

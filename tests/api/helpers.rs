@@ -75,6 +75,18 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
     }
 }
 
+/// Starts the real app on a fresh, migrated database, with `vars` over the test
+/// defaults; returns it and the database's URL.
+pub async fn spawn_app_with_db(vars: &[(&str, &str)]) -> (TestApp, String) {
+    let url = crate::database::fresh_database().await;
+    let mut all = vec![
+        ("DATABASE_URL", url.as_str()),
+        ("APP_DB_MIGRATE_ON_START", "true"),
+    ];
+    all.extend_from_slice(vars);
+    (spawn_app(&all).await, url)
+}
+
 impl TestApp {
     /// `GET` on the app listener.
     pub async fn get(&self, path: &str) -> reqwest::Response {

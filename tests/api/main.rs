@@ -2,9 +2,13 @@
 
 mod cli;
 mod connections;
+mod database;
 mod errors;
+mod greetings;
+mod greetings_faults;
 mod helpers;
 mod logs;
 mod metrics;
+mod migrations;
 mod routes;
 mod shutdown;

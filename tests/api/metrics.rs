@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 use crate::helpers::{TestApp, spawn_app};
 
 /// Runs the real `promtool check metrics` on an exposition.
-fn promtool_check(exposition: &str) {
+pub(crate) fn promtool_check(exposition: &str) {
     let mut child = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

@@ -1,0 +1,221 @@
+//! Postgres: the pool, its health, migrations and the queries.
+
+pub mod greetings;
+pub mod migrate;
+pub mod pool;
+
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use deadpool_postgres::{Object, Pool, PoolError};
+use prometheus::{Histogram, HistogramOpts, IntCounterVec, Opts, Registry};
+use serde::Serialize;
+use tokio_postgres::error::SqlState;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::DatabaseConfig;
+
+/// How often readiness pings the database.
+pub const CHECK_INTERVAL: Duration = Duration::from_secs(2);
+/// How long a readiness ping may take before the database counts as down.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Buckets for the time a request waits for a connection: almost always immediate,
+/// and at most the pool's 2 s wait timeout.
+const ACQUIRE_BUCKETS: &[f64] = &[
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+    1.0, 2.0,
+];
+
+/// The database, as the rest of the service sees it.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pool: Pool,
+    acquire: Histogram,
+    errors: IntCounterVec,
+    health: Arc<RwLock<DatabaseHealth>>,
+}
+
+/// Why no connection could be had, or a query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection within the wait timeout, or Postgres cannot be reached: the
+    /// request may succeed later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The query failed on a working connection.
+    #[error("query failed: {0}")]
+    Query(#[from] tokio_postgres::Error),
+}
+
+/// What readiness reports of the database.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseHealth {
+    /// `up` or `down`.
+    pub status: &'static str,
+    /// The last ping's round trip.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+    /// When the last ping ended, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+    /// Why the database is down.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Database {
+    /// The pool and its metrics, when a database is configured. Opens no connection.
+    pub fn new(config: &DatabaseConfig, registry: &Registry) -> anyhow::Result<Option<Self>> {
+        let Some(url) = &config.url else {
+            return Ok(None);
+        };
+        let pool = pool::build(url, config.pool_max)?;
+        let acquire = Histogram::with_opts(
+            HistogramOpts::new(
+                "db_pool_acquire_duration_seconds",
+                "Time requests waited for a Postgres connection.",
+            )
+            .buckets(ACQUIRE_BUCKETS.to_vec()),
+        )?;
+        let errors = IntCounterVec::new(
+            Opts::new(
+                "db_pool_errors_total",
+                "Failures to get a Postgres connection or run a query.",
+            ),
+            &["kind"],
+        )?;
+        registry.register(Box::new(acquire.clone()))?;
+        registry.register(Box::new(errors.clone()))?;
+        registry.register(Box::new(pool::PoolCollector::new(pool.clone())?))?;
+        Ok(Some(Self {
+            pool,
+            acquire,
+            errors,
+            health: Arc::new(RwLock::new(DatabaseHealth {
+                status: "down",
+                latency_ms: None,
+                checked_at: None,
+                error: Some("not checked yet".to_owned()),
+            })),
+        }))
+    }
+
+    /// A pooled connection, within the wait timeout.
+    pub async fn client(&self) -> Result<Object, DbError> {
+        let started = Instant::now();
+        let result = self.pool.get().await;
+        self.acquire.observe(started.elapsed().as_secs_f64());
+        result.map_err(|error| {
+            self.count_error(pool_error_kind(&error));
+            DbError::Unavailable(error.to_string())
+        })
+    }
+
+    /// Counts a failed query, and tells whether it failed because the connection did.
+    pub fn query_failed(&self, error: tokio_postgres::Error) -> DbError {
+        if error.is_closed() {
+            self.count_error("connection_lost");
+            DbError::Unavailable(error.to_string())
+        } else if error.code() == Some(&SqlState::QUERY_CANCELED) {
+            self.count_error("statement_timeout");
+            DbError::Query(error)
+        } else {
+            self.count_error("query");
+            DbError::Query(error)
+        }
+    }
+
+    fn count_error(&self, kind: &str) {
+        self.errors.with_label_values(&[kind]).inc();
+    }
+
+    /// The readiness state, as the last background ping left it.
+    pub fn health(&self) -> DatabaseHealth {
+        self.health
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Pings the database every [`CHECK_INTERVAL`] until `stop`, so that readiness
+    /// probes read a cached state and never query.
+    pub async fn watch_health(self, stop: CancellationToken) {
+        loop {
+            let started = Instant::now();
+            let outcome = tokio::time::timeout(CHECK_TIMEOUT, async {
+                let client = self.pool.get().await.map_err(|e| e.to_string())?;
+                client
+                    .simple_query("SELECT 1")
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {CHECK_TIMEOUT:?}")));
+            let checked_at = Some(humantime::format_rfc3339_millis(SystemTime::now()).to_string());
+            let health = match outcome {
+                Ok(_) => DatabaseHealth {
+                    status: "up",
+                    latency_ms: Some(started.elapsed().as_secs_f64() * 1000.0),
+                    checked_at,
+                    error: None,
+                },
+                Err(error) => DatabaseHealth {
+                    status: "down",
+                    latency_ms: None,
+                    checked_at,
+                    error: Some(error),
+                },
+            };
+            let was = std::mem::replace(
+                &mut *self.health.write().unwrap_or_else(PoisonError::into_inner),
+                health.clone(),
+            );
+            if was.status != health.status {
+                match &health.error {
+                    None => tracing::info!("database is up"),
+                    Some(error) => tracing::warn!(%error, "database is down"),
+                }
+            }
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(CHECK_INTERVAL) => {}
+            }
+        }
+    }
+
+    /// Applies pending migrations (see [`migrate`]) and returns the versions applied.
+    pub async fn migrate(&self) -> anyhow::Result<Vec<i64>> {
+        use anyhow::Context as _;
+        let mut client = self
+            .pool
+            .get()
+            .await
+            .context("cannot connect to the database to migrate it")?;
+        migrate::run(&mut client)
+            .await
+            .context("a migration failed")
+    }
+
+    /// Closes the pool: idle connections now, busy ones as they come back.
+    pub fn close(&self) {
+        self.pool.close();
+    }
+}
+
+fn pool_error_kind(error: &PoolError) -> &'static str {
+    match error {
+        PoolError::Timeout(_) => "timeout",
+        PoolError::Backend(error) => match error.code() {
+            Some(code)
+                if *code == SqlState::INVALID_PASSWORD
+                    || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+            {
+                "auth"
+            }
+            _ => "connect",
+        },
+        PoolError::Closed => "closed",
+        _ => "other",
+    }
+}
