@@ -1,8 +1,35 @@
 //! Greeting queries. Statements are prepared once per connection and cached.
+//!
+//! Each query runs in a `db.query` span named by the OpenTelemetry database
+//! conventions and ends with a DEBUG line giving its operation and duration, never the
+//! values of its parameters.
 
-use std::time::SystemTime;
+use std::future::Future;
+use std::time::{Instant, SystemTime};
 
 use tokio_postgres::{GenericClient, Row};
+use tracing::Instrument as _;
+
+/// Runs one query in its span and logs it at DEBUG.
+async fn traced<T>(
+    operation: &'static str,
+    query: impl Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<T, tokio_postgres::Error> {
+    let span = tracing::debug_span!(
+        target: "hello_service::db",
+        "db.query",
+        db.system = "postgresql",
+        db.operation.name = operation,
+        db.collection.name = "greetings",
+    );
+    let started = Instant::now();
+    let result = query.instrument(span.clone()).await;
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        tracing::debug!(target: "hello_service::db", duration_ms, ok = result.is_ok(), "query");
+    });
+    result
+}
 
 /// A stored greeting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,15 +61,17 @@ pub async fn insert(
     name: &str,
     message: &str,
 ) -> Result<Greeting, tokio_postgres::Error> {
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO greetings (name, message) VALUES ($1, $2)
-             RETURNING id, name, message, created_at",
-        )
-        .await?;
-    tracing::debug!(target: "hello_service::db", statement = "insert greeting", "query");
-    let row = client.query_one(&statement, &[&name, &message]).await?;
-    Ok(Greeting::from(&row))
+    traced("INSERT", async {
+        let statement = client
+            .prepare_cached(
+                "INSERT INTO greetings (name, message) VALUES ($1, $2)
+                 RETURNING id, name, message, created_at",
+            )
+            .await?;
+        let row = client.query_one(&statement, &[&name, &message]).await?;
+        Ok(Greeting::from(&row))
+    })
+    .await
 }
 
 /// Up to `limit` greetings, newest first, older than the greeting `before` when given.
@@ -51,17 +80,19 @@ pub async fn list(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Greeting>, tokio_postgres::Error> {
-    let statement = client
-        .prepare_cached(
-            "SELECT id, name, message, created_at FROM greetings
-             WHERE id < $1 ORDER BY id DESC LIMIT $2",
-        )
-        .await?;
-    tracing::debug!(target: "hello_service::db", statement = "list greetings", "query");
-    let rows = client
-        .query(&statement, &[&before.unwrap_or(i64::MAX), &limit])
-        .await?;
-    Ok(rows.iter().map(Greeting::from).collect())
+    traced("SELECT", async {
+        let statement = client
+            .prepare_cached(
+                "SELECT id, name, message, created_at FROM greetings
+                 WHERE id < $1 ORDER BY id DESC LIMIT $2",
+            )
+            .await?;
+        let rows = client
+            .query(&statement, &[&before.unwrap_or(i64::MAX), &limit])
+            .await?;
+        Ok(rows.iter().map(Greeting::from).collect())
+    })
+    .await
 }
 
 /// One greeting.
@@ -69,12 +100,14 @@ pub async fn find(
     client: &deadpool_postgres::Client,
     id: i64,
 ) -> Result<Option<Greeting>, tokio_postgres::Error> {
-    let statement = client
-        .prepare_cached("SELECT id, name, message, created_at FROM greetings WHERE id = $1")
-        .await?;
-    tracing::debug!(target: "hello_service::db", statement = "find greeting", "query");
-    let row = client.query_opt(&statement, &[&id]).await?;
-    Ok(row.as_ref().map(Greeting::from))
+    traced("SELECT", async {
+        let statement = client
+            .prepare_cached("SELECT id, name, message, created_at FROM greetings WHERE id = $1")
+            .await?;
+        let row = client.query_opt(&statement, &[&id]).await?;
+        Ok(row.as_ref().map(Greeting::from))
+    })
+    .await
 }
 
 /// Deletes a greeting; says whether there was one.
@@ -82,11 +115,13 @@ pub async fn delete(
     client: &deadpool_postgres::Client,
     id: i64,
 ) -> Result<bool, tokio_postgres::Error> {
-    let statement = client
-        .prepare_cached("DELETE FROM greetings WHERE id = $1")
-        .await?;
-    tracing::debug!(target: "hello_service::db", statement = "delete greeting", "query");
-    Ok(client.execute(&statement, &[&id]).await? == 1)
+    traced("DELETE", async {
+        let statement = client
+            .prepare_cached("DELETE FROM greetings WHERE id = $1")
+            .await?;
+        Ok(client.execute(&statement, &[&id]).await? == 1)
+    })
+    .await
 }
 
 /// Holds the connection for `seconds` in the database: the drill behind the

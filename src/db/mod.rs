@@ -43,6 +43,9 @@ pub enum DbError {
     /// request may succeed later.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The statement ran past the statement timeout and Postgres cancelled it.
+    #[error("statement timed out: {0}")]
+    StatementTimeout(tokio_postgres::Error),
     /// The query failed on a working connection.
     #[error("query failed: {0}")]
     Query(#[from] tokio_postgres::Error),
@@ -119,7 +122,7 @@ impl Database {
             DbError::Unavailable(error.to_string())
         } else if error.code() == Some(&SqlState::QUERY_CANCELED) {
             self.count_error("statement_timeout");
-            DbError::Query(error)
+            DbError::StatementTimeout(error)
         } else {
             self.count_error("query");
             DbError::Query(error)

@@ -170,6 +170,10 @@ fn api_error(error: DbError) -> ApiError {
             tracing::warn!(%cause, "database unavailable");
             ApiError::DatabaseUnavailable
         }
+        DbError::StatementTimeout(cause) => {
+            tracing::warn!(%cause, "statement timed out");
+            ApiError::Timeout
+        }
         DbError::Query(error) => ApiError::internal(error),
     }
 }

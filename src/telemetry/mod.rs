@@ -8,7 +8,7 @@ use std::io::BufWriter;
 
 use anyhow::Context as _;
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
-use tracing_subscriber::filter::Targets;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -60,5 +60,7 @@ pub fn log_filter(directives: &str) -> anyhow::Result<Targets> {
     let targets: Targets = directives
         .parse()
         .with_context(|| format!("{} is not a valid filter", crate::config::RUST_LOG))?;
-    Ok(targets)
+    // tokio-postgres logs every statement's parameter values at DEBUG: names, messages,
+    // anything a client sent. Those never reach the logs, whatever RUST_LOG says.
+    Ok(targets.with_target("tokio_postgres", LevelFilter::INFO))
 }

@@ -121,3 +121,26 @@ async fn an_exhausted_pool_answers_503_after_the_wait_timeout() {
     assert!(metrics.contains("db_pool_acquire_duration_seconds_bucket{le=\"2\"}"));
     crate::metrics::promtool_check(&metrics);
 }
+
+#[tokio::test]
+async fn a_statement_past_the_statement_timeout_is_cancelled_with_504() {
+    let (app, _) = crate::helpers::spawn_app_with_db(&[]).await;
+    app.set_faults(json!({"db_latency_ms": 8000})).await;
+    let started = Instant::now();
+    let response = app.get(COLLECTION).await;
+    assert_eq!(response.status(), 504);
+    assert_eq!(json(response).await["error"]["code"], "timeout");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(7),
+        "{took:?}"
+    );
+    let metrics = app.admin_get("/metrics").await.text().await.expect("text");
+    assert!(metrics.contains(r#"db_pool_errors_total{kind="statement_timeout"} 1"#));
+    app.set_faults(json!({})).await;
+    assert_eq!(
+        app.get(COLLECTION).await.status(),
+        200,
+        "the connection is usable again"
+    );
+}

@@ -149,3 +149,36 @@ async fn text_format_is_for_humans() {
     );
     assert!(line.contains("INFO"));
 }
+
+#[tokio::test]
+async fn queries_are_logged_at_debug_without_their_values() {
+    let url = crate::database::fresh_database().await;
+    let service = spawn_binary(&[
+        ("RUST_LOG", "trace"),
+        ("DATABASE_URL", &url),
+        ("APP_DB_MIGRATE_ON_START", "true"),
+    ]);
+    let response = reqwest::Client::new()
+        .post(service.url("/api/v1/greetings"))
+        .header("x-request-id", "req-query")
+        .json(&json!({"name": "Secret-Name-4711", "message": "Private-Message-0815"}))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 201);
+    let query = service.wait_for_line(Duration::from_secs(5), |line| {
+        line["target"] == "hello_service::db" && line["message"] == "query"
+    });
+    assert_eq!(query["level"], "DEBUG");
+    assert_eq!(query["request_id"], "req-query");
+    assert_eq!(query["db.operation.name"], "INSERT");
+    assert_eq!(query["db.system"], "postgresql");
+    service.wait_for_line(Duration::from_secs(5), |line| {
+        line["request_id"] == "req-query" && line["message"] == "request"
+    });
+    let raw = service.lines().join("\n");
+    assert!(
+        !raw.contains("Secret-Name-4711") && !raw.contains("Private-Message-0815"),
+        "a value reached the logs"
+    );
+}
