@@ -3,6 +3,7 @@
 pub mod greetings;
 pub mod migrate;
 pub mod pool;
+pub mod tls;
 
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -73,7 +74,7 @@ impl Database {
         let Some(url) = &config.url else {
             return Ok(None);
         };
-        let pool = pool::build(url, config.pool_max)?;
+        let pool = pool::build(url, config.pool_max, config.ca_file.as_deref())?;
         let acquire = Histogram::with_opts(
             HistogramOpts::new(
                 "db_pool_acquire_duration_seconds",

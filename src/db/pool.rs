@@ -1,5 +1,6 @@
 //! The Postgres pool: every wait bounded, dead connections noticed, metrics exposed.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -8,7 +9,8 @@ use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
 use prometheus::{IntGauge, IntGaugeVec, Opts};
 use secrecy::{ExposeSecret, SecretString};
-use tokio_postgres::NoTls;
+
+use crate::db::tls;
 
 /// How long a request waits for a free connection before it is answered 503.
 pub const WAIT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -26,9 +28,9 @@ pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Builds the pool. No connection is opened here: the first is opened by the first
 /// request or readiness check, so the service starts even while Postgres is down.
-pub fn build(url: &SecretString, max_size: usize) -> anyhow::Result<Pool> {
+pub fn build(url: &SecretString, max_size: usize, ca_file: Option<&Path>) -> anyhow::Result<Pool> {
+    let (url, ssl_mode) = tls::split_ssl_mode(url.expose_secret())?;
     let mut config: tokio_postgres::Config = url
-        .expose_secret()
         .parse()
         // The parse error would quote the URL, password and all.
         .map_err(|_| anyhow::anyhow!("DATABASE_URL is not a valid Postgres URL"))?;
@@ -46,7 +48,7 @@ pub fn build(url: &SecretString, max_size: usize) -> anyhow::Result<Pool> {
     // cost a round trip on every request.
     let manager = Manager::from_config(
         config,
-        NoTls,
+        tls::connector(ssl_mode, ca_file)?,
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },

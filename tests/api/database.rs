@@ -67,8 +67,20 @@ pub struct Cluster {
 impl Cluster {
     /// Creates and starts a cluster on a free port.
     pub fn create() -> Self {
+        Self::create_with(|_| {})
+    }
+
+    /// Creates a cluster that also takes TLS with `server.crt` and `server.key`, which
+    /// `prepare` writes into the folder it is given.
+    pub fn create_with_tls(prepare: impl FnOnce(&std::path::Path)) -> Self {
+        Self::create_with(prepare)
+    }
+
+    fn create_with(prepare: impl FnOnce(&std::path::Path)) -> Self {
         let temp = tempfile::tempdir().expect("a temporary folder");
         let dir = temp.path().join("cluster");
+        std::fs::create_dir(&dir).expect("the cluster folder");
+        prepare(&dir);
         let url = cluster_script("create", &dir);
         Self {
             dir,

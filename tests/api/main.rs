@@ -3,6 +3,7 @@
 mod cli;
 mod connections;
 mod database;
+mod database_tls;
 mod errors;
 mod greetings;
 mod greetings_faults;
