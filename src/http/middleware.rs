@@ -34,6 +34,7 @@ use crate::http::shed::Shed;
 use crate::telemetry::ACCESS_LOG_TARGET;
 use crate::telemetry::context::RequestContext;
 use crate::telemetry::metrics::{HttpMetrics, RouteMetrics, method_label};
+use crate::telemetry::trace_context::TraceContext;
 
 /// The request id header, taken from the client when valid and always echoed.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -187,6 +188,7 @@ where
         // 3. The context every log line of the request carries.
         let context = RequestContext {
             request_id: request_id(request.headers()),
+            trace: TraceContext::from_headers(request.headers()),
         };
         // 4. Access log and metrics, also for a request dropped unanswered.
         let in_flight = InFlight {

@@ -1,6 +1,7 @@
 //! The request a log line belongs to.
 //!
-//! Every line logged while a request is served carries its `request_id`. That context
+//! Every line logged while a request is served carries its `request_id`, `trace_id` and
+//! `span_id`. That context
 //! travels with the request's future as a tokio task-local, swapped in for each poll,
 //! rather than as a `tracing` span: a span per request costs the registry a slot, a
 //! lock-protected extension map and bookkeeping on every poll, which the request path's
@@ -9,6 +10,8 @@
 use std::future::Future;
 
 use axum::http::HeaderValue;
+
+use crate::telemetry::trace_context::TraceContext;
 
 tokio::task_local! {
     static REQUEST: RequestContext;
@@ -19,6 +22,8 @@ tokio::task_local! {
 pub struct RequestContext {
     /// The request id, as echoed in `x-request-id`.
     pub request_id: HeaderValue,
+    /// The trace and span the request belongs to.
+    pub trace: TraceContext,
 }
 
 impl RequestContext {

@@ -124,12 +124,21 @@ impl<W> LogLayer<W> {
         }
         context::with_current(|request| {
             let request_id = request.request_id.to_str().unwrap_or_default();
+            let trace = &request.trace;
             if json {
                 line.push_str(r#","request_id":"#);
                 write_json_str(line, request_id);
+                line.push_str(r#","trace_id":""#);
+                line.push_str(trace.trace_id.hex().as_str());
+                line.push_str(r#"","span_id":""#);
+                line.push_str(trace.span_id.hex().as_str());
+                line.push('"');
             } else {
-                line.push_str(" request_id=");
-                line.push_str(request_id);
+                let _ = write!(
+                    line,
+                    " request_id={request_id} trace_id={} span_id={}",
+                    trace.trace_id, trace.span_id
+                );
             }
         });
         line.push_str(if json { "}\n" } else { "\n" });
@@ -327,6 +336,7 @@ pub fn install_panic_hook() {
 mod tests {
     use super::*;
     use crate::telemetry::context::RequestContext;
+    use crate::telemetry::trace_context::{SpanId, TraceContext, TraceId};
     use axum::http::HeaderValue;
     use std::sync::{Arc, Mutex};
     use tracing_subscriber::layer::SubscriberExt;
@@ -366,6 +376,12 @@ mod tests {
     fn in_request(log: impl FnOnce()) {
         let context = RequestContext {
             request_id: HeaderValue::from_static("req-7"),
+            trace: TraceContext {
+                trace_id: TraceId(0x4bf9),
+                span_id: SpanId(0xf0),
+                parent_span_id: None,
+                parent_sampled: false,
+            },
         };
         context.sync_scope(log);
     }
@@ -394,6 +410,8 @@ mod tests {
         assert_eq!(line["path"], "/\"x\"\n");
         assert_eq!(line["table"], "greetings");
         assert_eq!(line["request_id"], "req-7");
+        assert_eq!(line["trace_id"], "00000000000000000000000000004bf9");
+        assert_eq!(line["span_id"], "00000000000000f0");
         let timestamp = line["timestamp"].as_str().expect("a string");
         assert!(humantime::parse_rfc3339(timestamp).is_ok(), "{timestamp}");
         assert_eq!(timestamp.len(), "2026-11-27T20:53:24.326633Z".len());
@@ -413,8 +431,10 @@ mod tests {
         });
         assert!(text.contains(" INFO "), "{text}");
         assert!(
-            text.trim_end()
-                .ends_with("request status=200 request_id=req-7"),
+            text.trim_end().ends_with(
+                "request status=200 request_id=req-7 \
+                 trace_id=00000000000000000000000000004bf9 span_id=00000000000000f0"
+            ),
             "{text}"
         );
     }

@@ -3,6 +3,7 @@
 pub mod context;
 pub mod logs;
 pub mod metrics;
+pub mod trace_context;
 
 use std::io::BufWriter;
 

@@ -182,3 +182,71 @@ async fn queries_are_logged_at_debug_without_their_values() {
         "a value reached the logs"
     );
 }
+
+#[tokio::test]
+async fn request_lines_carry_the_trace_and_span_ids() {
+    let service = spawn_binary(&[]);
+    let client = reqwest::Client::new();
+    let parent_trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    client
+        .get(service.url("/"))
+        .header("x-request-id", "req-traced")
+        .header(
+            "traceparent",
+            format!("00-{parent_trace}-00f067aa0ba902b7-01"),
+        )
+        .send()
+        .await
+        .expect("answers");
+    client
+        .put(service.admin_url("/admin/faults"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"panic_rate": 1.0}))
+        .send()
+        .await
+        .expect("answers");
+    client
+        .get(service.url("/"))
+        .header("x-request-id", "req-new-trace")
+        .send()
+        .await
+        .expect("answers");
+    service.wait_for_line(Duration::from_secs(5), |line| {
+        line["request_id"] == "req-new-trace" && line["message"] == "request"
+    });
+    let lines = service.json_lines();
+    let is_hex = |value: &Value, len: usize| {
+        value.as_str().is_some_and(|s| {
+            s.len() == len
+                && s.bytes().all(|b| b.is_ascii_hexdigit())
+                && s.bytes().any(|b| b != b'0')
+        })
+    };
+
+    let traced = access_line(&lines, "req-traced");
+    assert_eq!(
+        traced["trace_id"], parent_trace,
+        "the caller's trace continues"
+    );
+    assert!(is_hex(&traced["span_id"], 16));
+    assert_ne!(traced["span_id"], "00f067aa0ba902b7", "a span of its own");
+
+    let fresh = access_line(&lines, "req-new-trace");
+    assert!(is_hex(&fresh["trace_id"], 32));
+    assert_ne!(fresh["trace_id"], parent_trace);
+    let panic = lines
+        .iter()
+        .find(|line| line["target"] == "panic" && line["request_id"] == "req-new-trace")
+        .expect("the panic line");
+    assert_eq!(
+        panic["trace_id"], fresh["trace_id"],
+        "every line of a request shares its ids"
+    );
+    assert_eq!(panic["span_id"], fresh["span_id"]);
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l["message"] == "listening")
+            .all(|l| l.get("trace_id").is_none())
+    );
+}
