@@ -62,11 +62,6 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// The shared state, for tests that look inside.
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
     /// Serves until `shutdown` completes, then drains in the order of
     /// [`crate::shutdown`].
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
