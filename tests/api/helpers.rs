@@ -229,6 +229,18 @@ impl Binary {
         format!("http://{}{path}", self.admin)
     }
 
+    /// Injects faults through its `/admin/faults`.
+    pub async fn set_faults(&self, faults: Value) {
+        let response = reqwest::Client::new()
+            .put(self.admin_url("/admin/faults"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&faults)
+            .send()
+            .await
+            .expect("the admin listener answers");
+        assert_eq!(response.status(), 200, "faults accepted");
+    }
+
     /// Its process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

@@ -30,13 +30,7 @@ async fn every_line_is_json_with_the_request_fields_and_no_secrets() {
     get("/?q=private", "req-root").await.expect("answers");
     get("/missing", "req-missing").await.expect("answers");
     get("/health", "req-health").await.expect("answers");
-    client
-        .put(service.admin_url("/admin/faults"))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&json!({"panic_rate": 1.0}))
-        .send()
-        .await
-        .expect("answers");
+    service.set_faults(json!({"panic_rate": 1.0})).await;
     get("/", "req-panic").await.expect("answers");
 
     service.wait_for_line(Duration::from_secs(5), |line| {
@@ -105,14 +99,7 @@ async fn health_lines_are_debug_and_hidden_at_info() {
 #[tokio::test]
 async fn a_request_whose_client_went_away_is_logged_as_499() {
     let service = spawn_binary(&[]);
-    let client = reqwest::Client::new();
-    client
-        .put(service.admin_url("/admin/faults"))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&json!({"latency_ms": 3000}))
-        .send()
-        .await
-        .expect("answers");
+    service.set_faults(json!({"latency_ms": 3000})).await;
     // A client that sends its request and hangs up before the answer.
     let mut stream = tokio::net::TcpStream::connect(service.app)
         .await
@@ -198,13 +185,7 @@ async fn request_lines_carry_the_trace_and_span_ids() {
         .send()
         .await
         .expect("answers");
-    client
-        .put(service.admin_url("/admin/faults"))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&json!({"panic_rate": 1.0}))
-        .send()
-        .await
-        .expect("answers");
+    service.set_faults(json!({"panic_rate": 1.0})).await;
     client
         .get(service.url("/"))
         .header("x-request-id", "req-new-trace")

@@ -5,18 +5,7 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::{ADMIN_TOKEN, Binary, spawn_binary};
-
-async fn slow_down(service: &Binary, latency_ms: u64) {
-    let response = reqwest::Client::new()
-        .put(service.admin_url("/admin/faults"))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&json!({"latency_ms": latency_ms}))
-        .send()
-        .await
-        .expect("answers");
-    assert_eq!(response.status(), 200);
-}
+use crate::helpers::spawn_binary;
 
 #[tokio::test]
 async fn sigterm_drains_in_flight_requests_and_exits_zero() {
@@ -24,7 +13,7 @@ async fn sigterm_drains_in_flight_requests_and_exits_zero() {
         ("APP_SHUTDOWN_DELAY", "1s"),
         ("APP_SHUTDOWN_TIMEOUT", "10s"),
     ]);
-    slow_down(&service, 1500).await;
+    service.set_faults(json!({"latency_ms": 1500})).await;
     let client = reqwest::Client::new();
     let slow = join_all((0..4).map(|_| client.get(service.url("/")).send()));
     let during = async {
@@ -76,7 +65,7 @@ async fn sigterm_drains_in_flight_requests_and_exits_zero() {
 #[tokio::test]
 async fn requests_outliving_the_drain_timeout_are_cut_and_the_exit_is_on_time() {
     let mut service = spawn_binary(&[("APP_SHUTDOWN_TIMEOUT", "1s")]);
-    slow_down(&service, 20_000).await;
+    service.set_faults(json!({"latency_ms": 20_000})).await;
     let client = reqwest::Client::new();
     let stuck = client
         .get(service.url("/"))
