@@ -319,10 +319,8 @@ impl Reader<'_> {
         let Some(value) = self.text(RUST_LOG) else {
             return DEFAULT_LOG_FILTER.to_owned();
         };
-        if value
-            .parse::<tracing_subscriber::filter::Targets>()
-            .is_err()
-        {
+        // The same parse that `telemetry::init` makes, so a filter accepted here starts.
+        if crate::telemetry::log_filter(&value).is_err() {
             self.problem(
                 RUST_LOG,
                 "must be a filter such as `info` or `warn,hello_service=debug`",

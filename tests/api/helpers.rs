@@ -108,15 +108,7 @@ impl TestApp {
 
     /// Injects faults through `/admin/faults`.
     pub async fn set_faults(&self, faults: Value) {
-        let response = self
-            .client
-            .put(format!("{}/admin/faults", self.admin_address))
-            .bearer_auth(ADMIN_TOKEN)
-            .json(&faults)
-            .send()
-            .await
-            .expect("the admin listener answers");
-        assert_eq!(response.status(), 200, "faults accepted");
+        put_faults(&self.client, &self.admin_address, faults).await;
     }
 
     /// Starts the shutdown sequence and waits for it to end.
@@ -126,6 +118,18 @@ impl TestApp {
         }
         (&mut self.running).await.expect("the app task ends")
     }
+}
+
+/// Sets `faults` on the admin listener at `admin_address`, failing unless accepted.
+async fn put_faults(client: &reqwest::Client, admin_address: &str, faults: Value) {
+    let response = client
+        .put(format!("{admin_address}/admin/faults"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&faults)
+        .send()
+        .await
+        .expect("the admin listener answers");
+    assert_eq!(response.status(), 200, "faults accepted");
 }
 
 /// The body of a response as JSON.
@@ -231,14 +235,7 @@ impl Binary {
 
     /// Injects faults through its `/admin/faults`.
     pub async fn set_faults(&self, faults: Value) {
-        let response = reqwest::Client::new()
-            .put(self.admin_url("/admin/faults"))
-            .bearer_auth(ADMIN_TOKEN)
-            .json(&faults)
-            .send()
-            .await
-            .expect("the admin listener answers");
-        assert_eq!(response.status(), 200, "faults accepted");
+        put_faults(&reqwest::Client::new(), &self.admin_url(""), faults).await;
     }
 
     /// Its process id.
