@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::http::server::{self, ConnectionLimits, IDLE_TIMEOUT};
 use crate::http::{self, AppState};
-use crate::telemetry::Metrics;
+use crate::telemetry::{Metrics, RequestTracer};
 
 /// A service with its listeners bound, ready to run.
 #[derive(Debug)]
@@ -25,15 +25,16 @@ pub struct Application {
 
 impl Application {
     /// Builds the app and binds both listeners. A port of 0 binds a free port, which
-    /// [`Application::app_addr`] then reports (how the tests start it).
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    /// [`Application::app_addr`] then reports (how the tests start it). Requests are
+    /// traced with `tracer`, when there is one.
+    pub async fn build(config: Config, tracer: Option<RequestTracer>) -> anyhow::Result<Self> {
         let metrics = Metrics::new(&BUILD).context("cannot register metrics")?;
         let db = Database::new(&config.database, metrics.registry())?;
         if let Some(db) = db.as_ref().filter(|_| config.database.migrate_on_start) {
             let applied = db.migrate().await?;
             tracing::info!(?applied, "migrations done at start");
         }
-        let state = AppState::new(metrics, db);
+        let state = AppState::new(metrics, db, tracer);
         let app_listener = bind(config.listen_addr, crate::config::APP_LISTEN_ADDR).await?;
         let admin_listener = bind(
             config.admin_listen_addr,

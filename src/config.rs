@@ -70,6 +70,42 @@ pub const DEFAULT_SECRET_REFRESH: Duration = Duration::from_secs(5 * 60);
 /// Bearer token for `/admin/faults`; unset turns fault injection off.
 pub const APP_ADMIN_TOKEN: &str = "APP_ADMIN_TOKEN";
 
+/// OTLP endpoint of all signals; traces go to `<endpoint>/v1/traces` over HTTP. Setting
+/// it (or [`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`]) turns trace export on.
+pub const OTEL_EXPORTER_OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+/// OTLP endpoint of traces alone, used as it is.
+pub const OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+/// `grpc` or `http/protobuf`.
+pub const OTEL_EXPORTER_OTLP_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
+/// Default of [`OTEL_EXPORTER_OTLP_PROTOCOL`], as the OpenTelemetry specification sets it.
+pub const DEFAULT_OTLP_PROTOCOL: &str = "http/protobuf";
+/// Extra headers for the collector (`key=value,...`), read by the exporter; a secret.
+pub const OTEL_EXPORTER_OTLP_HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
+/// `true` turns all OpenTelemetry export off.
+pub const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
+/// `otlp` (the default) or `none`.
+pub const OTEL_TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
+/// `service.name` of the exported spans.
+pub const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
+/// Default of [`OTEL_SERVICE_NAME`].
+pub const DEFAULT_SERVICE_NAME: &str = "hello-service";
+/// More resource attributes (`key=value,...`), read by the OpenTelemetry SDK.
+pub const OTEL_RESOURCE_ATTRIBUTES: &str = "OTEL_RESOURCE_ATTRIBUTES";
+/// Which requests are traced: the specification's sampler names.
+pub const OTEL_TRACES_SAMPLER: &str = "OTEL_TRACES_SAMPLER";
+/// Default of [`OTEL_TRACES_SAMPLER`].
+pub const DEFAULT_TRACES_SAMPLER: &str = "parentbased_always_on";
+/// The ratio of the `traceidratio` samplers, 0 to 1 (default 1).
+pub const OTEL_TRACES_SAMPLER_ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
+/// Longest wait, in milliseconds, before queued spans are sent.
+pub const OTEL_BSP_SCHEDULE_DELAY: &str = "OTEL_BSP_SCHEDULE_DELAY";
+/// Spans queued for export before new ones are dropped.
+pub const OTEL_BSP_MAX_QUEUE_SIZE: &str = "OTEL_BSP_MAX_QUEUE_SIZE";
+/// Most spans in one export request.
+pub const OTEL_BSP_MAX_EXPORT_BATCH_SIZE: &str = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE";
+/// Time limit, in milliseconds, of one export request.
+pub const OTEL_BSP_EXPORT_TIMEOUT: &str = "OTEL_BSP_EXPORT_TIMEOUT";
+
 /// How `check-config` shows a secret that is set.
 const REDACTED: &str = "[REDACTED]";
 
@@ -104,6 +140,118 @@ pub struct Config {
     pub secret_refresh: Duration,
     /// Token that enables `/admin/faults`.
     pub admin_token: Option<SecretString>,
+    /// OpenTelemetry traces.
+    pub traces: TracesConfig,
+}
+
+/// OpenTelemetry trace settings, from the variables the OpenTelemetry specification
+/// defines. The exporter itself also reads [`OTEL_EXPORTER_OTLP_HEADERS`] and
+/// `OTEL_EXPORTER_OTLP_TIMEOUT`, and the SDK [`OTEL_RESOURCE_ATTRIBUTES`].
+#[derive(Debug, Clone)]
+pub struct TracesConfig {
+    /// Where spans go; `None` exports nothing (ids are still made for the logs).
+    pub export: Option<OtlpExport>,
+    /// `service.name`.
+    pub service_name: String,
+    /// Which requests are traced.
+    pub sampler: TraceSampler,
+    /// The export queue.
+    pub batch: BatchSettings,
+}
+
+/// An OTLP collector to export to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtlpExport {
+    /// The endpoint as configured, which the exporter reads from the environment.
+    pub endpoint: String,
+    /// The wire protocol.
+    pub protocol: OtlpProtocol,
+}
+
+/// OTLP wire protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtlpProtocol {
+    /// OTLP/gRPC, usually on port 4317.
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies, usually on port 4318.
+    HttpProtobuf,
+}
+
+/// The samplers of the OpenTelemetry specification (`OTEL_TRACES_SAMPLER`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TraceSampler {
+    /// Every trace.
+    AlwaysOn,
+    /// No trace.
+    AlwaysOff,
+    /// This fraction of traces, decided by trace id.
+    TraceIdRatio(f64),
+    /// As the caller decided, else every trace.
+    ParentBasedAlwaysOn,
+    /// As the caller decided, else none.
+    ParentBasedAlwaysOff,
+    /// As the caller decided, else this fraction of traces.
+    ParentBasedTraceIdRatio(f64),
+}
+
+/// The export queue (`OTEL_BSP_*`). The defaults are the specification's but for the
+/// batch size: 64, not 512, because a batch is encoded in one go on the core that also
+/// serves requests, and 512 spans at once showed in p99 (docs/benchmarks.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchSettings {
+    /// Longest wait before queued spans are sent.
+    pub schedule_delay: Duration,
+    /// Spans queued before new ones are dropped.
+    pub max_queue_size: usize,
+    /// Most spans in one export request.
+    pub max_export_batch_size: usize,
+    /// Time limit of one export request.
+    pub export_timeout: Duration,
+}
+
+impl Default for BatchSettings {
+    fn default() -> Self {
+        Self {
+            schedule_delay: Duration::from_secs(5),
+            max_queue_size: 2048,
+            max_export_batch_size: 64,
+            export_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl FromStr for OtlpProtocol {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "grpc" => Ok(Self::Grpc),
+            "http/protobuf" => Ok(Self::HttpProtobuf),
+            _ => Err("must be `grpc` or `http/protobuf`".to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for OtlpProtocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Grpc => "grpc",
+            Self::HttpProtobuf => "http/protobuf",
+        })
+    }
+}
+
+impl fmt::Display for TraceSampler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AlwaysOn => f.write_str("always_on"),
+            Self::AlwaysOff => f.write_str("always_off"),
+            Self::TraceIdRatio(ratio) => write!(f, "traceidratio {ratio}"),
+            Self::ParentBasedAlwaysOn => f.write_str("parentbased_always_on"),
+            Self::ParentBasedAlwaysOff => f.write_str("parentbased_always_off"),
+            Self::ParentBasedTraceIdRatio(ratio) => write!(f, "parentbased_traceidratio {ratio}"),
+        }
+    }
 }
 
 /// Postgres settings.
@@ -205,6 +353,7 @@ impl Config {
             secret_id: env.text(APP_SECRET_ID),
             secret_refresh: env.duration(APP_SECRET_REFRESH, DEFAULT_SECRET_REFRESH),
             admin_token: env.text(APP_ADMIN_TOKEN).map(SecretString::from),
+            traces: env.traces(),
         };
         if env.problems.is_empty() {
             Ok(config)
@@ -238,6 +387,25 @@ impl Config {
             APP_SECRET_ID: self.secret_id,
             APP_SECRET_REFRESH: duration(self.secret_refresh),
             APP_ADMIN_TOKEN: secret(&self.admin_token),
+            "traces": self.traces.shown(),
+        })
+    }
+}
+
+impl TracesConfig {
+    fn shown(&self) -> Value {
+        let millis = |value: Duration| u64::try_from(value.as_millis()).unwrap_or(u64::MAX);
+        json!({
+            "export": self.export.as_ref().map(|export| json!({
+                "endpoint": export.endpoint,
+                OTEL_EXPORTER_OTLP_PROTOCOL: export.protocol.to_string(),
+            })),
+            OTEL_SERVICE_NAME: self.service_name,
+            OTEL_TRACES_SAMPLER: self.sampler.to_string(),
+            OTEL_BSP_SCHEDULE_DELAY: millis(self.batch.schedule_delay),
+            OTEL_BSP_MAX_QUEUE_SIZE: self.batch.max_queue_size,
+            OTEL_BSP_MAX_EXPORT_BATCH_SIZE: self.batch.max_export_batch_size,
+            OTEL_BSP_EXPORT_TIMEOUT: millis(self.batch.export_timeout),
         })
     }
 }
@@ -330,6 +498,116 @@ impl Reader<'_> {
         value
     }
 
+    fn traces(&mut self) -> TracesConfig {
+        let disabled = self.flag(OTEL_SDK_DISABLED);
+        let exporter_off = match self.text(OTEL_TRACES_EXPORTER).as_deref().map(str::trim) {
+            None | Some("otlp") => false,
+            Some("none") => true,
+            Some(_) => {
+                self.problem(OTEL_TRACES_EXPORTER, "must be `otlp` or `none`");
+                true
+            }
+        };
+        let endpoint = self
+            .endpoint(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+            .or_else(|| self.endpoint(OTEL_EXPORTER_OTLP_ENDPOINT));
+        let protocol = self.parsed(OTEL_EXPORTER_OTLP_PROTOCOL, DEFAULT_OTLP_PROTOCOL);
+        let batch = self.batch();
+        TracesConfig {
+            export: endpoint
+                .filter(|_| !disabled && !exporter_off)
+                .map(|endpoint| OtlpExport { endpoint, protocol }),
+            service_name: self.text(OTEL_SERVICE_NAME).map_or_else(
+                || DEFAULT_SERVICE_NAME.to_owned(),
+                |name| name.trim().to_owned(),
+            ),
+            sampler: self.sampler(),
+            batch,
+        }
+    }
+
+    /// An `http://` URL with a host. TLS to the collector is not built in: the
+    /// collector is a sidecar on the task's loopback.
+    fn endpoint(&mut self, name: &'static str) -> Option<String> {
+        let value = self.text(name)?.trim().to_owned();
+        match value.parse::<axum::http::Uri>() {
+            Ok(uri) if uri.scheme_str() == Some("http") && uri.host().is_some() => Some(value),
+            Ok(uri) if uri.scheme_str() == Some("https") => {
+                self.problem(
+                    name,
+                    "must be an http:// URL: TLS to the collector is not supported, \
+                     run the collector beside the service",
+                );
+                None
+            }
+            _ => {
+                self.problem(name, "must be a URL such as `http://localhost:4318`");
+                None
+            }
+        }
+    }
+
+    fn sampler(&mut self) -> TraceSampler {
+        let name = self.text(OTEL_TRACES_SAMPLER).map_or_else(
+            || DEFAULT_TRACES_SAMPLER.to_owned(),
+            |name| name.trim().to_owned(),
+        );
+        let mut ratio = || match self.text(OTEL_TRACES_SAMPLER_ARG) {
+            None => 1.0,
+            Some(value) => match value.trim().parse::<f64>() {
+                Ok(ratio) if (0.0..=1.0).contains(&ratio) => ratio,
+                _ => {
+                    self.problem(OTEL_TRACES_SAMPLER_ARG, "must be a number from 0 to 1");
+                    1.0
+                }
+            },
+        };
+        match name.as_str() {
+            "always_on" => TraceSampler::AlwaysOn,
+            "always_off" => TraceSampler::AlwaysOff,
+            "traceidratio" => TraceSampler::TraceIdRatio(ratio()),
+            "parentbased_always_on" => TraceSampler::ParentBasedAlwaysOn,
+            "parentbased_always_off" => TraceSampler::ParentBasedAlwaysOff,
+            "parentbased_traceidratio" => TraceSampler::ParentBasedTraceIdRatio(ratio()),
+            _ => {
+                self.problem(
+                    OTEL_TRACES_SAMPLER,
+                    "must be one of always_on, always_off, traceidratio, \
+                     parentbased_always_on, parentbased_always_off, parentbased_traceidratio",
+                );
+                TraceSampler::ParentBasedAlwaysOn
+            }
+        }
+    }
+
+    fn batch(&mut self) -> BatchSettings {
+        let defaults = BatchSettings::default();
+        let mut millis = |name, default: Duration| {
+            let default = usize::try_from(default.as_millis()).unwrap_or(usize::MAX);
+            Duration::from_millis(self.count(name, default) as u64)
+        };
+        let schedule_delay = millis(OTEL_BSP_SCHEDULE_DELAY, defaults.schedule_delay);
+        let export_timeout = millis(OTEL_BSP_EXPORT_TIMEOUT, defaults.export_timeout);
+        let max_queue_size = self.count(OTEL_BSP_MAX_QUEUE_SIZE, defaults.max_queue_size);
+        let mut max_export_batch_size = self.count(
+            OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+            defaults.max_export_batch_size.min(max_queue_size),
+        );
+        if max_export_batch_size > max_queue_size {
+            self.problem(
+                OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+                format!("must not exceed {OTEL_BSP_MAX_QUEUE_SIZE}"),
+            );
+            max_export_batch_size = max_queue_size;
+        }
+        BatchSettings {
+            schedule_delay,
+            max_queue_size,
+            max_export_batch_size,
+            export_timeout,
+        }
+    }
+
     fn flag(&mut self, name: &'static str) -> bool {
         match self.text(name).as_deref().map(str::trim) {
             None | Some("false" | "0") => false,
@@ -402,6 +680,104 @@ mod tests {
         for variable in named {
             assert!(message.contains(variable), "{message} names {variable}");
         }
+    }
+
+    #[test]
+    fn traces_are_exported_only_to_a_configured_collector() {
+        let defaults = config(&[]).expect("defaults are valid").traces;
+        assert_eq!(defaults.export, None);
+        assert_eq!(defaults.sampler, TraceSampler::ParentBasedAlwaysOn);
+        assert_eq!(defaults.service_name, "hello-service");
+        assert_eq!(defaults.batch.max_queue_size, 2048);
+        assert_eq!(defaults.batch.max_export_batch_size, 64);
+
+        let endpoint = "http://localhost:4318";
+        let export = |vars: &[(&str, &str)]| config(vars).expect("valid").traces.export;
+        assert_eq!(
+            export(&[(OTEL_EXPORTER_OTLP_ENDPOINT, endpoint)]),
+            Some(OtlpExport {
+                endpoint: endpoint.to_owned(),
+                protocol: OtlpProtocol::HttpProtobuf
+            })
+        );
+        assert_eq!(
+            export(&[
+                (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, "http://collector:4317"),
+                (OTEL_EXPORTER_OTLP_PROTOCOL, "grpc"),
+            ])
+            .map(|export| (export.endpoint, export.protocol)),
+            Some(("http://collector:4317".to_owned(), OtlpProtocol::Grpc))
+        );
+        assert_eq!(
+            export(&[
+                (OTEL_EXPORTER_OTLP_ENDPOINT, endpoint),
+                (OTEL_SDK_DISABLED, "true")
+            ]),
+            None
+        );
+        assert_eq!(
+            export(&[
+                (OTEL_EXPORTER_OTLP_ENDPOINT, endpoint),
+                (OTEL_TRACES_EXPORTER, "none")
+            ]),
+            None
+        );
+    }
+
+    #[test]
+    fn samplers_are_the_specifications() {
+        let sampler = |name: &str, arg: Option<&str>| {
+            let mut vars = vec![(OTEL_TRACES_SAMPLER, name)];
+            vars.extend(arg.map(|arg| (OTEL_TRACES_SAMPLER_ARG, arg)));
+            config(&vars).expect("valid").traces.sampler
+        };
+        assert_eq!(sampler("always_on", None), TraceSampler::AlwaysOn);
+        assert_eq!(sampler("always_off", None), TraceSampler::AlwaysOff);
+        assert_eq!(
+            sampler("traceidratio", None),
+            TraceSampler::TraceIdRatio(1.0)
+        );
+        assert_eq!(
+            sampler("parentbased_traceidratio", Some("0.1")),
+            TraceSampler::ParentBasedTraceIdRatio(0.1)
+        );
+        assert_eq!(
+            sampler("parentbased_always_off", None),
+            TraceSampler::ParentBasedAlwaysOff
+        );
+    }
+
+    #[test]
+    fn bad_trace_settings_are_named() {
+        let error = config(&[
+            (OTEL_EXPORTER_OTLP_ENDPOINT, "https://collector:4317"),
+            (OTEL_EXPORTER_OTLP_PROTOCOL, "http/json"),
+            (OTEL_TRACES_SAMPLER, "xray"),
+            (OTEL_BSP_MAX_QUEUE_SIZE, "8"),
+            (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, "16"),
+        ])
+        .expect_err("all of these are invalid");
+        let named: Vec<_> = error.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            named,
+            [
+                OTEL_EXPORTER_OTLP_ENDPOINT,
+                OTEL_EXPORTER_OTLP_PROTOCOL,
+                OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+                OTEL_TRACES_SAMPLER,
+            ]
+        );
+        let error = config(&[
+            (OTEL_TRACES_SAMPLER, "traceidratio"),
+            (OTEL_TRACES_SAMPLER_ARG, "1.5"),
+            (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, "collector"),
+        ])
+        .expect_err("invalid");
+        let named: Vec<_> = error.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            named,
+            [OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_TRACES_SAMPLER_ARG]
+        );
     }
 
     #[test]

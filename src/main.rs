@@ -23,10 +23,12 @@ async fn main() -> ExitCode {
 
 async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
-    let _telemetry = telemetry::init(&config)?;
+    let telemetry = telemetry::init(&config)?;
     let signals = Signals::install()?;
-    let app = Application::build(config).await?;
-    app.run_until_stopped(signals.shutdown_requested()).await
+    let app = Application::build(config, telemetry.request_tracer()).await?;
+    let served = app.run_until_stopped(signals.shutdown_requested()).await;
+    telemetry.shutdown();
+    served
 }
 
 /// Start-up failures go to stderr: logging may be what failed to start.

@@ -34,7 +34,8 @@ use crate::http::shed::Shed;
 use crate::telemetry::ACCESS_LOG_TARGET;
 use crate::telemetry::context::RequestContext;
 use crate::telemetry::metrics::{HttpMetrics, RouteMetrics, method_label};
-use crate::telemetry::trace_context::TraceContext;
+use crate::telemetry::trace_context::{Parent, TRACERESPONSE};
+use crate::telemetry::traces::{RequestSpan, RequestTracer};
 
 /// The request id header, taken from the client when valid and always echoed.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -81,16 +82,22 @@ struct Settings {
     body_limit: usize,
     /// Applied on the app listener only.
     faults: Option<Arc<Faults>>,
+    /// Starts each request's span; `None` when traces are not exported, and on the
+    /// admin listener, which is not traced.
+    tracer: Option<RequestTracer>,
+    /// Whether answers carry `traceresponse`: the app listener's do.
+    trace_response: bool,
 }
 
 impl RequestPathLayer {
-    /// The app listener's: counted, shed, timed out, and open to fault drills.
+    /// The app listener's: counted, traced, shed, timed out, and open to fault drills.
     pub fn app(
         metrics: Arc<HttpMetrics>,
         max_concurrency: usize,
         timeout: Duration,
         body_limit: usize,
         faults: Arc<Faults>,
+        tracer: Option<RequestTracer>,
     ) -> Self {
         Self(Arc::new(Settings {
             metrics: Some(metrics),
@@ -98,6 +105,8 @@ impl RequestPathLayer {
             timeout: Some(timeout),
             body_limit,
             faults: Some(faults),
+            tracer,
+            trace_response: true,
         }))
     }
 
@@ -109,6 +118,8 @@ impl RequestPathLayer {
             timeout: None,
             body_limit,
             faults: None,
+            tracer: None,
+            trace_response: false,
         }))
     }
 }
@@ -137,8 +148,11 @@ pub struct RequestPath<S> {
 #[derive(Debug)]
 struct RouteInfo {
     template: Box<str>,
-    /// Health routes are never shed, timed out or slowed by drills: shedding the load
-    /// balancer's check would get a busy task replaced.
+    /// Whether a route matched; if not, `template` is [`UNMATCHED_ROUTE`].
+    matched: bool,
+    /// Health routes are never shed, timed out, slowed by drills or traced: shedding
+    /// the load balancer's check would get a busy task replaced, and its spans would
+    /// drown the traces worth reading.
     exempt: bool,
     /// Health and metrics routes log at DEBUG: probes would drown everything else.
     quiet: bool,
@@ -151,6 +165,7 @@ impl RouteInfo {
         let exempt = template.starts_with("/health");
         Self {
             template: template.into(),
+            matched: matched.is_some(),
             exempt,
             quiet: exempt || template == "/metrics",
             metrics: settings
@@ -185,11 +200,21 @@ where
         );
 
         // 1. Request id. (2, sensitive headers, is the layer around this one.)
-        // 3. The context every log line of the request carries.
+        // 3. The trace span, and the context every log line of the request carries.
+        let parent = Parent::from_headers(request.headers());
+        let span = match settings.tracer.as_ref().filter(|_| !route.exempt) {
+            Some(tracer) => tracer.start(
+                &request,
+                parent.as_ref(),
+                route.matched.then_some(&*route.template),
+            ),
+            None => RequestSpan::untraced(parent.as_ref()),
+        };
         let context = RequestContext {
             request_id: request_id(request.headers()),
-            trace: TraceContext::from_headers(request.headers()),
+            trace: span.ids(),
         };
+        let span_context = span.context();
         // 4. Access log and metrics, also for a request dropped unanswered.
         let in_flight = InFlight {
             route: Arc::clone(&route),
@@ -197,6 +222,8 @@ where
             method: request.method().clone(),
             uri: request.uri().clone(),
             context: context.clone(),
+            span,
+            trace_response: settings.trace_response,
             started,
             finished: false,
         }
@@ -224,12 +251,15 @@ where
         let inner = std::mem::replace(&mut self.inner, clone);
 
         Box::pin(async move {
-            let response = match early {
-                Some(error) => error.into_response(),
-                None => {
-                    context
-                        .scope(handle(inner, request, deadline, faults))
-                        .await
+            let response = if let Some(error) = early {
+                error.into_response()
+            } else {
+                let handled = context.scope(handle(inner, request, deadline, faults));
+                // A sampled request's span is the current OpenTelemetry context on every
+                // poll, the parent of its database spans.
+                match span_context {
+                    Some(cx) => opentelemetry::context::FutureExt::with_context(handled, cx).await,
+                    None => handled.await,
                 }
             };
             drop(place);
@@ -283,11 +313,14 @@ fn finish(mut response: Response, mut in_flight: InFlight) -> Response {
         response = error::render(response, request_id.to_str().unwrap_or_default());
     }
     let headers = response.headers_mut();
-    headers.reserve(SECURITY_HEADERS.len() + 1);
+    headers.reserve(SECURITY_HEADERS.len() + 2);
     for (name, value) in &SECURITY_HEADERS {
         headers.insert(name, value.clone());
     }
     headers.insert(&REQUEST_ID, request_id);
+    if in_flight.trace_response {
+        headers.insert(&TRACERESPONSE, in_flight.context.trace.traceresponse());
+    }
     in_flight.finish(response.status().as_u16(), cause.as_deref());
     response
 }
@@ -328,6 +361,8 @@ struct InFlight {
     method: Method,
     uri: Uri,
     context: RequestContext,
+    span: RequestSpan,
+    trace_response: bool,
     started: Instant,
     finished: bool,
 }
@@ -343,6 +378,7 @@ impl InFlight {
 
     fn finish(&mut self, status: u16, error: Option<&str>) {
         self.finished = true;
+        self.span.end(Some(status));
         let elapsed = self.started.elapsed().as_secs_f64();
         if let Some(metrics) = &self.route.metrics {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -365,6 +401,8 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         if !self.finished {
+            // No status was sent: the span says so rather than record the log's 499.
+            self.span.end(None);
             self.finish(CLIENT_CLOSED_REQUEST, None);
         }
         if let Some(metrics) = &self.metrics {

@@ -30,7 +30,7 @@ use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use crate::build_info::{BUILD, BuildInfo};
 use crate::config::Config;
 use crate::db::Database;
-use crate::telemetry::Metrics;
+use crate::telemetry::{Metrics, RequestTracer};
 
 use self::admin::{Admin, Faults};
 use self::error::ApiError;
@@ -49,17 +49,20 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The database, when one is configured.
     pub db: Option<Database>,
+    /// Traces the app listener's requests, when traces are exported.
+    pub tracer: Option<RequestTracer>,
 }
 
 impl AppState {
-    /// Fresh state with the given metrics and database.
-    pub fn new(metrics: Metrics, db: Option<Database>) -> Self {
+    /// Fresh state with the given metrics, database and tracer.
+    pub fn new(metrics: Metrics, db: Option<Database>, tracer: Option<RequestTracer>) -> Self {
         let faults = Arc::new(Faults::default());
         Self {
             health: Arc::new(Health::new(Arc::clone(&faults), db.clone())),
             faults,
             metrics,
             db,
+            tracer,
         }
     }
 }
@@ -82,6 +85,7 @@ pub fn app_router(config: &Config, state: &AppState) -> Router {
             config.request_timeout,
             config.body_limit,
             Arc::clone(&state.faults),
+            state.tracer.clone(),
         ))
         .layer(SetSensitiveHeadersLayer::new(SENSITIVE_HEADERS))
         // Turns every handler into its finished route now. A router still holding

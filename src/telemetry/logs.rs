@@ -184,7 +184,8 @@ impl<'a> Fields<'a> {
     /// is noise in a service's logs.
     fn key(&mut self, field: &Field) -> bool {
         let name = field.name();
-        if name.starts_with("log.") {
+        // `log.*` is the `log` crate's bridge; `otel.*` names and kinds trace spans.
+        if name.starts_with("log.") || name.starts_with("otel.") {
             return false;
         }
         match self.format {
@@ -379,8 +380,7 @@ mod tests {
             trace: TraceContext {
                 trace_id: TraceId(0x4bf9),
                 span_id: SpanId(0xf0),
-                parent_span_id: None,
-                parent_sampled: false,
+                sampled: false,
             },
         };
         context.sync_scope(log);

@@ -1,14 +1,17 @@
-//! Logs and metrics. [`init`] starts logging and returns a guard that flushes it.
+//! Logs, metrics and traces. [`init`] starts logging and trace export, and returns a
+//! guard that flushes both.
 
 pub mod context;
 pub mod logs;
 pub mod metrics;
 pub mod trace_context;
+pub mod traces;
 
 use std::io::BufWriter;
 
 use anyhow::Context as _;
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -16,6 +19,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use crate::config::Config;
 
 pub use metrics::Metrics;
+pub use traces::{RequestTracer, Traces};
 
 /// Target of the one access line per request, so it can be filtered on its own
 /// (`RUST_LOG=info,hello_service::access=warn`).
@@ -24,14 +28,30 @@ pub const ACCESS_LOG_TARGET: &str = "hello_service::access";
 /// Lines the log writer queues before it drops new ones rather than block a request.
 const LOG_QUEUE_LINES: usize = 64 * 1024;
 
-/// Keeps telemetry running; dropping it flushes what is queued.
-#[must_use = "dropping the guard stops and flushes logging"]
+/// Keeps telemetry running; [`TelemetryGuard::shutdown`] flushes what is queued.
+#[must_use = "dropping the guard stops logging and trace export"]
 #[derive(Debug)]
 pub struct TelemetryGuard {
+    traces: Option<Traces>,
     _logs: WorkerGuard,
 }
 
-/// Starts logging to stdout as `config` says and installs the panic hook.
+impl TelemetryGuard {
+    /// What the request path traces requests with, when traces are exported.
+    pub fn request_tracer(&self) -> Option<RequestTracer> {
+        self.traces.as_ref().map(Traces::request_tracer)
+    }
+
+    /// Sends the spans still queued (within [`traces::FLUSH_LIMIT`]), then the log lines.
+    pub fn shutdown(self) {
+        if let Some(traces) = self.traces {
+            traces.shutdown();
+        }
+    }
+}
+
+/// Starts logging to stdout and, when a collector is configured, trace export, as
+/// `config` says, and installs the panic hook.
 pub fn init(config: &Config) -> anyhow::Result<TelemetryGuard> {
     let filter = log_filter(&config.log_filter)?;
     let (writer, guard) = NonBlockingBuilder::default()
@@ -39,16 +59,37 @@ pub fn init(config: &Config) -> anyhow::Result<TelemetryGuard> {
         .buffered_lines_limit(LOG_QUEUE_LINES)
         .thread_name("log-writer")
         .finish(BufWriter::new(std::io::stdout()));
+    let logs = logs::LogLayer::new(writer, config.log_format);
+    let traces = config
+        .traces
+        .export
+        .as_ref()
+        .map(|export| Traces::start(&config.traces, export))
+        .transpose()?;
 
-    // A global filter, not a per-layer one: with a single layer it decides the same,
-    // and costs less on every span and event.
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(logs::LogLayer::new(writer, config.log_format))
-        .try_init()
-        .context("a global logger is already installed")?;
+    let installed = match &traces {
+        // Each layer its own filter: the database spans the trace layer needs are below
+        // the level most logs run at.
+        Some(traces) => tracing_subscriber::registry()
+            .with(logs.with_filter(filter))
+            .with(traces.layer())
+            .try_init(),
+        // A global filter, not a per-layer one: with a single layer it decides the same,
+        // and costs less on every span and event.
+        None => tracing_subscriber::registry()
+            .with(filter)
+            .with(logs)
+            .try_init(),
+    };
+    installed.context("a global logger is already installed")?;
     logs::install_panic_hook();
-    Ok(TelemetryGuard { _logs: guard })
+    if let Some(export) = &config.traces.export {
+        tracing::info!(endpoint = export.endpoint, protocol = %export.protocol, sampler = %config.traces.sampler, "exporting traces");
+    }
+    Ok(TelemetryGuard {
+        traces,
+        _logs: guard,
+    })
 }
 
 /// The `RUST_LOG` filter.

@@ -3,27 +3,42 @@
 //!
 //! Every request gets a trace id and a span id of its own, whether or not traces are
 //! exported, so that its log lines can be joined with the traces of its callers and, once
-//! exported, its own.
+//! exported, its own. A traced request takes its ids from its OpenTelemetry span
+//! ([`crate::telemetry::traces`]); an untraced one from [`TraceContext::untraced`].
 
 use std::fmt;
 
-use axum::http::HeaderMap;
 use axum::http::header::HeaderName;
+use axum::http::{HeaderMap, HeaderValue};
 
 /// The W3C `traceparent` request header.
 pub static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+/// The W3C `tracestate` request header, vendor data carried along with `traceparent`.
+pub static TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
+/// The W3C `traceresponse` response header.
+pub static TRACERESPONSE: HeaderName = HeaderName::from_static("traceresponse");
 
-/// The trace identity of one request's server span.
+/// The trace identity of one request's server span: what its log lines carry and
+/// its `traceresponse` header tells the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TraceContext {
     /// The trace, the caller's when it sent a valid `traceparent`.
     pub trace_id: TraceId,
     /// This request's span.
     pub span_id: SpanId,
-    /// The caller's span, when there was a valid `traceparent`.
-    pub parent_span_id: Option<SpanId>,
-    /// The caller's sampled flag (`false` without a caller).
-    pub parent_sampled: bool,
+    /// Whether the span is exported.
+    pub sampled: bool,
+}
+
+/// The caller's span, from a valid `traceparent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parent {
+    /// The caller's trace, which the request continues.
+    pub trace_id: TraceId,
+    /// The caller's span, the parent of the request's.
+    pub span_id: SpanId,
+    /// The caller's sampled flag.
+    pub sampled: bool,
 }
 
 /// A 16-byte trace id, never all zeros; shown as 32 lowercase hex digits.
@@ -84,27 +99,35 @@ impl<const N: usize> Hex<N> {
 }
 
 impl TraceContext {
-    /// Continues the caller's trace when `headers` carry a valid `traceparent`, or
-    /// starts a new one; either way with a new span id for this request.
-    pub fn from_headers(headers: &HeaderMap) -> Self {
-        let span_id = SpanId(non_zero(rand::random));
-        match headers
+    /// Ids for a request that is not traced: the caller's trace or a new one, and a new
+    /// span id, so its log lines can still be joined with its caller's trace.
+    pub fn untraced(parent: Option<&Parent>) -> Self {
+        Self {
+            trace_id: parent.map_or_else(|| TraceId(non_zero(rand::random)), |p| p.trace_id),
+            span_id: SpanId(non_zero(rand::random)),
+            sampled: false,
+        }
+    }
+
+    /// The `traceresponse` header (W3C Trace Context Level 2): the trace id and this
+    /// request's span id, so a client can find the trace of its own request.
+    pub fn traceresponse(&self) -> HeaderValue {
+        let mut value = [0_u8; 55];
+        value[..3].copy_from_slice(b"00-");
+        value[3..35].copy_from_slice(self.trace_id.hex().as_str().as_bytes());
+        value[35] = b'-';
+        value[36..52].copy_from_slice(self.span_id.hex().as_str().as_bytes());
+        value[52..].copy_from_slice(if self.sampled { b"-01" } else { b"-00" });
+        HeaderValue::from_bytes(&value).expect("hex digits and dashes are a valid header value")
+    }
+}
+
+impl Parent {
+    /// The caller's span, when `headers` carry a valid `traceparent`.
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        headers
             .get(&TRACEPARENT)
             .and_then(|value| parse_traceparent(value.as_bytes()))
-        {
-            Some((trace_id, parent, sampled)) => Self {
-                trace_id,
-                span_id,
-                parent_span_id: Some(parent),
-                parent_sampled: sampled,
-            },
-            None => Self {
-                trace_id: TraceId(non_zero(rand::random)),
-                span_id,
-                parent_span_id: None,
-                parent_sampled: false,
-            },
-        }
     }
 }
 
@@ -120,7 +143,7 @@ fn non_zero<T: PartialEq + Default>(random: impl Fn() -> T) -> T {
 /// `version-traceid-parentid-flags`, as the W3C Trace Context recommendation parses it:
 /// version `ff` is invalid, a version above `00` may carry more fields after a `-`, and
 /// all-zero ids are invalid.
-fn parse_traceparent(value: &[u8]) -> Option<(TraceId, SpanId, bool)> {
+fn parse_traceparent(value: &[u8]) -> Option<Parent> {
     let text = std::str::from_utf8(value).ok()?.trim();
     let mut parts = text.splitn(5, '-');
     let version = parts.next()?;
@@ -146,41 +169,46 @@ fn parse_traceparent(value: &[u8]) -> Option<(TraceId, SpanId, bool)> {
         .ok()
         .filter(|id| *id != 0)?;
     let flags = u8::from_str_radix(flags, 16).ok()?;
-    Some((TraceId(trace_id), SpanId(parent_id), flags & 1 == 1))
+    Some(Parent {
+        trace_id: TraceId(trace_id),
+        span_id: SpanId(parent_id),
+        sampled: flags & 1 == 1,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
-    fn context(traceparent: &str) -> TraceContext {
+    fn parent(traceparent: &str) -> Option<Parent> {
         let mut headers = HeaderMap::new();
         headers.insert(
             &TRACEPARENT,
             HeaderValue::from_str(traceparent).expect("valid"),
         );
-        TraceContext::from_headers(&headers)
+        Parent::from_headers(&headers)
     }
 
     #[test]
     fn a_valid_traceparent_is_continued() {
-        let context = context("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        let parent = parent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+            .expect("a valid traceparent");
         assert_eq!(
-            context.trace_id.to_string(),
+            parent.trace_id.to_string(),
             "4bf92f3577b34da6a3ce929d0e0e4736"
         );
-        assert_eq!(
-            context.parent_span_id.map(|id| id.to_string()).as_deref(),
-            Some("00f067aa0ba902b7")
-        );
-        assert!(context.parent_sampled);
-        assert_ne!(context.span_id, SpanId(0x00f0_67aa_0ba9_02b7));
+        assert_eq!(parent.span_id.to_string(), "00f067aa0ba902b7");
+        assert!(parent.sampled);
+
+        let context = TraceContext::untraced(Some(&parent));
+        assert_eq!(context.trace_id, parent.trace_id);
+        assert_ne!(context.span_id, parent.span_id);
         assert_eq!(context.span_id.to_string().len(), 16);
+        assert!(!context.sampled, "an untraced request exports nothing");
     }
 
     #[test]
-    fn invalid_traceparents_start_a_new_trace() {
+    fn invalid_traceparents_are_ignored() {
         for invalid in [
             "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
             "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
@@ -190,17 +218,29 @@ mod tests {
             "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
             "garbage",
         ] {
-            let context = context(invalid);
-            assert!(context.parent_span_id.is_none(), "{invalid}");
-            assert_ne!(
-                context.trace_id.to_string(),
-                "4bf92f3577b34da6a3ce929d0e0e4736"
-            );
+            assert_eq!(parent(invalid), None, "{invalid}");
         }
-        let future = context("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-later");
         assert!(
-            future.parent_span_id.is_some(),
+            parent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-later").is_some(),
             "a later version may add fields"
         );
+    }
+
+    #[test]
+    fn traceresponse_names_the_trace_and_the_span() {
+        let context = TraceContext {
+            trace_id: TraceId(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
+            span_id: SpanId(0xf0),
+            sampled: true,
+        };
+        assert_eq!(
+            context.traceresponse(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00000000000000f0-01"
+        );
+        let unsampled = TraceContext {
+            sampled: false,
+            ..context
+        };
+        assert!(unsampled.traceresponse().to_str().unwrap().ends_with("-00"));
     }
 }

@@ -57,7 +57,7 @@ pub struct TestApp {
 /// Starts the real app on free ports with `vars` over the test defaults.
 pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
     LazyLock::force(&TRACING);
-    let app = Application::build(test_config(vars))
+    let app = Application::build(test_config(vars), None)
         .await
         .expect("the app builds");
     let address = format!("http://{}", app.app_addr());

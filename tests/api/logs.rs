@@ -159,7 +159,7 @@ async fn queries_are_logged_at_debug_without_their_values() {
     assert_eq!(query["level"], "DEBUG");
     assert_eq!(query["request_id"], "req-query");
     assert_eq!(query["db.operation.name"], "INSERT");
-    assert_eq!(query["db.system"], "postgresql");
+    assert_eq!(query["db.system.name"], "postgresql");
     service.wait_for_line(Duration::from_secs(5), |line| {
         line["request_id"] == "req-query" && line["message"] == "request"
     });

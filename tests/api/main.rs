@@ -11,5 +11,7 @@ mod helpers;
 mod logs;
 mod metrics;
 mod migrations;
+mod otlp;
 mod routes;
 mod shutdown;
+mod traces;
