@@ -195,7 +195,7 @@ pub enum TraceSampler {
 }
 
 /// The export queue (`OTEL_BSP_*`). The defaults are the specification's but for the
-/// batch size: 64, not 512, because a batch is encoded in one go on the core that also
+/// batch size: 128, not 512, because a batch is encoded in one go on the core that also
 /// serves requests, and 512 spans at once showed in p99 (docs/benchmarks.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchSettings {
@@ -214,7 +214,7 @@ impl Default for BatchSettings {
         Self {
             schedule_delay: Duration::from_secs(5),
             max_queue_size: 2048,
-            max_export_batch_size: 64,
+            max_export_batch_size: 128,
             export_timeout: Duration::from_secs(30),
         }
     }
@@ -689,7 +689,7 @@ mod tests {
         assert_eq!(defaults.sampler, TraceSampler::ParentBasedAlwaysOn);
         assert_eq!(defaults.service_name, "hello-service");
         assert_eq!(defaults.batch.max_queue_size, 2048);
-        assert_eq!(defaults.batch.max_export_batch_size, 64);
+        assert_eq!(defaults.batch.max_export_batch_size, 128);
 
         let endpoint = "http://localhost:4318";
         let export = |vars: &[(&str, &str)]| config(vars).expect("valid").traces.export;

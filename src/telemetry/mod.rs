@@ -43,8 +43,17 @@ impl TelemetryGuard {
     }
 
     /// Sends the spans still queued (within [`traces::FLUSH_LIMIT`]), then the log lines.
+    /// Dropping the guard does the same.
     pub fn shutdown(self) {
-        if let Some(traces) = self.traces {
+        drop(self);
+    }
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        // Before the log writer stops (fields drop after this), so what the flush logs
+        // is written.
+        if let Some(traces) = self.traces.take() {
             traces.shutdown();
         }
     }

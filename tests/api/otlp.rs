@@ -91,11 +91,15 @@ pub struct Receiver {
 }
 
 #[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<Received>>>);
+struct Sink {
+    spans: Arc<Mutex<Vec<Received>>>,
+    /// Answers every export with an error: gRPC `UNAVAILABLE`, HTTP 503.
+    refuse: bool,
+}
 
 impl Sink {
     fn keep(&self, request: ExportTraceServiceRequest) {
-        let mut spans = self.0.lock().expect("not poisoned");
+        let mut spans = self.spans.lock().expect("not poisoned");
         for resource_spans in request.resource_spans {
             let resource: BTreeMap<_, _> = resource_spans
                 .resource
@@ -122,6 +126,9 @@ impl TraceService for Sink {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        if self.refuse {
+            return Err(tonic::Status::unavailable("refusing on purpose"));
+        }
         self.keep(request.into_inner());
         Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
     }
@@ -134,12 +141,26 @@ impl Receiver {
         Self::on(listener, protocol)
     }
 
+    /// Starts a receiver that refuses every export, as an overloaded collector does.
+    #[allow(dead_code, reason = "the benchmarks' sink does not refuse")]
+    pub async fn refusing(protocol: Protocol) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        Self::serve(listener, protocol, true)
+    }
+
     /// Starts a receiver on `listener`, such as one at the address a collector was
     /// expected at all along.
     pub fn on(listener: TcpListener, protocol: Protocol) -> Self {
+        Self::serve(listener, protocol, false)
+    }
+
+    fn serve(listener: TcpListener, protocol: Protocol, refuse: bool) -> Self {
         let addr = listener.local_addr().expect("bound");
-        let sink = Sink::default();
-        let spans = Arc::clone(&sink.0);
+        let sink = Sink {
+            refuse,
+            ..Sink::default()
+        };
+        let spans = Arc::clone(&sink.spans);
         let task = match protocol {
             Protocol::Grpc => tokio::spawn(async move {
                 tonic::transport::Server::builder()
@@ -212,6 +233,9 @@ impl Drop for Receiver {
 }
 
 fn receive_http(sink: &Sink, body: &[u8]) -> axum::response::Response {
+    if sink.refuse {
+        return (StatusCode::SERVICE_UNAVAILABLE, "refusing on purpose").into_response();
+    }
     match ExportTraceServiceRequest::decode(body) {
         Ok(request) => {
             sink.keep(request);

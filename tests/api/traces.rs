@@ -405,7 +405,7 @@ async fn load(binary: &Binary, count: usize, concurrency: usize) {
     }
 }
 
-/// The collector is gone or hangs: requests still succeed, the loss is counted and
+/// The collector is gone, hangs or refuses: requests still succeed, the loss is counted and
 /// logged, and shutdown keeps its time limit. (That request latency is unchanged is
 /// measured by `bench/otlp-faults`, not timed here.)
 async fn survives(endpoint: &str, protocol: Protocol) {
@@ -447,6 +447,15 @@ async fn a_collector_that_never_answers_loses_spans_not_requests() {
     let hole = BlackHole::start().await;
     survives(&hole.endpoint(), Protocol::Grpc).await;
     survives(&hole.endpoint(), Protocol::HttpProtobuf).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collector_that_refuses_every_export_loses_spans_not_requests() {
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let refusing = Receiver::refusing(protocol).await;
+        survives(&refusing.endpoint(), protocol).await;
+        assert!(refusing.spans().is_empty());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
