@@ -77,6 +77,8 @@ pub const OTEL_EXPORTER_OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
 pub const OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
 /// `grpc` or `http/protobuf`.
 pub const OTEL_EXPORTER_OTLP_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
+/// The protocol of traces alone; wins over [`OTEL_EXPORTER_OTLP_PROTOCOL`].
+pub const OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
 /// Default of [`OTEL_EXPORTER_OTLP_PROTOCOL`], as the OpenTelemetry specification sets it.
 pub const DEFAULT_OTLP_PROTOCOL: &str = "http/protobuf";
 /// Extra headers for the collector (`key=value,...`), read by the exporter; a secret.
@@ -89,7 +91,7 @@ pub const OTEL_TRACES_EXPORTER: &str = "OTEL_TRACES_EXPORTER";
 pub const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
 /// Default of [`OTEL_SERVICE_NAME`].
 pub const DEFAULT_SERVICE_NAME: &str = "hello-service";
-/// More resource attributes (`key=value,...`), read by the OpenTelemetry SDK.
+/// More resource attributes: `key=value` pairs, comma-separated, values percent-encoded.
 pub const OTEL_RESOURCE_ATTRIBUTES: &str = "OTEL_RESOURCE_ATTRIBUTES";
 /// Which requests are traced: the specification's sampler names.
 pub const OTEL_TRACES_SAMPLER: &str = "OTEL_TRACES_SAMPLER";
@@ -146,13 +148,16 @@ pub struct Config {
 
 /// OpenTelemetry trace settings, from the variables the OpenTelemetry specification
 /// defines. The exporter itself also reads [`OTEL_EXPORTER_OTLP_HEADERS`] and
-/// `OTEL_EXPORTER_OTLP_TIMEOUT`, and the SDK [`OTEL_RESOURCE_ATTRIBUTES`].
+/// `OTEL_EXPORTER_OTLP_TIMEOUT`.
 #[derive(Debug, Clone)]
 pub struct TracesConfig {
     /// Where spans go; `None` exports nothing (ids are still made for the logs).
     pub export: Option<OtlpExport>,
-    /// `service.name`.
-    pub service_name: String,
+    /// `service.name` when set explicitly; else [`OTEL_RESOURCE_ATTRIBUTES`]' or
+    /// [`DEFAULT_SERVICE_NAME`].
+    pub service_name: Option<String>,
+    /// [`OTEL_RESOURCE_ATTRIBUTES`], decoded, in order.
+    pub resource_attributes: Vec<(String, String)>,
     /// Which requests are traced.
     pub sampler: TraceSampler,
     /// The export queue.
@@ -401,6 +406,9 @@ impl TracesConfig {
                 OTEL_EXPORTER_OTLP_PROTOCOL: export.protocol.to_string(),
             })),
             OTEL_SERVICE_NAME: self.service_name,
+            OTEL_RESOURCE_ATTRIBUTES: self.resource_attributes.iter()
+                .map(|(key, value)| format!("{key}={value}"))
+                .collect::<Vec<_>>(),
             OTEL_TRACES_SAMPLER: self.sampler.to_string(),
             OTEL_BSP_SCHEDULE_DELAY: millis(self.batch.schedule_delay),
             OTEL_BSP_MAX_QUEUE_SIZE: self.batch.max_queue_size,
@@ -499,7 +507,11 @@ impl Reader<'_> {
     }
 
     fn traces(&mut self) -> TracesConfig {
-        let disabled = self.flag(OTEL_SDK_DISABLED);
+        // The specification's booleans are case-insensitive, and anything but `true` is
+        // false.
+        let disabled = self
+            .text(OTEL_SDK_DISABLED)
+            .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
         let exporter_off = match self.text(OTEL_TRACES_EXPORTER).as_deref().map(str::trim) {
             None | Some("otlp") => false,
             Some("none") => true,
@@ -511,19 +523,50 @@ impl Reader<'_> {
         let endpoint = self
             .endpoint(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
             .or_else(|| self.endpoint(OTEL_EXPORTER_OTLP_ENDPOINT));
-        let protocol = self.parsed(OTEL_EXPORTER_OTLP_PROTOCOL, DEFAULT_OTLP_PROTOCOL);
+        let protocol = if self.text(OTEL_EXPORTER_OTLP_TRACES_PROTOCOL).is_some() {
+            self.parsed(OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, DEFAULT_OTLP_PROTOCOL)
+        } else {
+            self.parsed(OTEL_EXPORTER_OTLP_PROTOCOL, DEFAULT_OTLP_PROTOCOL)
+        };
         let batch = self.batch();
         TracesConfig {
             export: endpoint
                 .filter(|_| !disabled && !exporter_off)
                 .map(|endpoint| OtlpExport { endpoint, protocol }),
-            service_name: self.text(OTEL_SERVICE_NAME).map_or_else(
-                || DEFAULT_SERVICE_NAME.to_owned(),
-                |name| name.trim().to_owned(),
-            ),
+            service_name: self
+                .text(OTEL_SERVICE_NAME)
+                .map(|name| name.trim().to_owned()),
+            resource_attributes: self.resource_attributes(),
             sampler: self.sampler(),
             batch,
         }
+    }
+
+    /// `key=value,...`, each value percent-decoded, as the specification writes them.
+    fn resource_attributes(&mut self) -> Vec<(String, String)> {
+        let Some(list) = self.text(OTEL_RESOURCE_ATTRIBUTES) else {
+            return Vec::new();
+        };
+        let mut attributes = Vec::new();
+        for pair in list.split(',').filter(|pair| !pair.trim().is_empty()) {
+            let decoded = pair.split_once('=').and_then(|(key, value)| {
+                let value = percent_encoding::percent_decode_str(value.trim())
+                    .decode_utf8()
+                    .ok()?;
+                Some((key.trim().to_owned(), value.into_owned()))
+            });
+            match decoded {
+                Some((key, value)) if !key.is_empty() => attributes.push((key, value)),
+                _ => {
+                    self.problem(
+                        OTEL_RESOURCE_ATTRIBUTES,
+                        "must be `key=value` pairs separated by commas, values percent-encoded",
+                    );
+                    return Vec::new();
+                }
+            }
+        }
+        attributes
     }
 
     /// An `http://` URL with a host. TLS to the collector is not built in: the
@@ -687,7 +730,8 @@ mod tests {
         let defaults = config(&[]).expect("defaults are valid").traces;
         assert_eq!(defaults.export, None);
         assert_eq!(defaults.sampler, TraceSampler::ParentBasedAlwaysOn);
-        assert_eq!(defaults.service_name, "hello-service");
+        assert_eq!(defaults.service_name, None);
+        assert!(defaults.resource_attributes.is_empty());
         assert_eq!(defaults.batch.max_queue_size, 2048);
         assert_eq!(defaults.batch.max_export_batch_size, 128);
 
@@ -722,6 +766,48 @@ mod tests {
             ]),
             None
         );
+    }
+
+    #[test]
+    fn resource_attributes_are_decoded_and_the_specifications_spellings_kept() {
+        let traces = config(&[
+            (
+                OTEL_RESOURCE_ATTRIBUTES,
+                "deployment.environment.name=prod, team = a%2Cb%3Dc ,",
+            ),
+            (OTEL_SERVICE_NAME, "greeter"),
+            (OTEL_EXPORTER_OTLP_ENDPOINT, "http://localhost:4317"),
+            (OTEL_EXPORTER_OTLP_PROTOCOL, "http/protobuf"),
+            (OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, "grpc"),
+        ])
+        .expect("valid")
+        .traces;
+        assert_eq!(
+            traces.resource_attributes,
+            [
+                ("deployment.environment.name".to_owned(), "prod".to_owned()),
+                ("team".to_owned(), "a,b=c".to_owned()),
+            ]
+        );
+        assert_eq!(traces.service_name.as_deref(), Some("greeter"));
+        assert_eq!(
+            traces.export.map(|export| export.protocol),
+            Some(OtlpProtocol::Grpc),
+            "the traces' own protocol wins"
+        );
+
+        for disabled in ["true", "TRUE", "True"] {
+            let traces = config(&[
+                (OTEL_EXPORTER_OTLP_ENDPOINT, "http://localhost:4317"),
+                (OTEL_SDK_DISABLED, disabled),
+            ])
+            .expect("valid")
+            .traces;
+            assert_eq!(traces.export, None, "{disabled}");
+        }
+
+        let error = config(&[(OTEL_RESOURCE_ATTRIBUTES, "novalue")]).expect_err("invalid");
+        assert_eq!(error.problems[0].variable, OTEL_RESOURCE_ATTRIBUTES);
     }
 
     #[test]

@@ -14,9 +14,11 @@ use tracing::Instrument as _;
 /// The table every query here reads or writes.
 const TABLE: &str = "greetings";
 
-/// What a query does, and its span's name: `{db.operation.name} {db.collection.name}`.
+/// What a query does.
 struct Operation {
+    /// `db.operation.name`.
     name: &'static str,
+    /// The span's name: `{db.operation.name} {db.collection.name}`.
     span_name: &'static str,
 }
 
@@ -47,14 +49,23 @@ async fn traced<T>(
         db.system.name = "postgresql",
         db.operation.name = operation.name,
         db.collection.name = TABLE,
+        db.response.status_code = tracing::field::Empty,
         error.type = tracing::field::Empty,
     );
     let started = Instant::now();
     let result = query.instrument(span.clone()).await;
     if let Err(error) = &result {
-        // The SQLSTATE, as the conventions ask: a code, never a message with values.
-        let kind = error.code().map_or("connection", |state| state.code());
-        span.record("error.type", kind);
+        // The SQLSTATE, as the conventions ask: a code, never a message with values. An
+        // error without one never reached the database.
+        match error.code() {
+            Some(state) => {
+                span.record("db.response.status_code", state.code());
+                span.record("error.type", state.code());
+            }
+            None => {
+                span.record("error.type", "connection");
+            }
+        }
         span.record("otel.status_code", "error");
     }
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;

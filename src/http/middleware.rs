@@ -321,7 +321,7 @@ fn finish(mut response: Response, mut in_flight: InFlight) -> Response {
     if in_flight.trace_response {
         headers.insert(&TRACERESPONSE, in_flight.context.trace.traceresponse());
     }
-    in_flight.finish(response.status().as_u16(), cause.as_deref());
+    in_flight.finish(Some(response.status().as_u16()), cause.as_deref());
     response
 }
 
@@ -376,9 +376,12 @@ impl InFlight {
         self
     }
 
-    fn finish(&mut self, status: u16, error: Option<&str>) {
+    /// Ends the span and writes the access line and metrics, with the status answered,
+    /// or `None` when there was no answer (logged and counted as 499).
+    fn finish(&mut self, answered: Option<u16>, error: Option<&str>) {
         self.finished = true;
-        self.span.end(Some(status));
+        self.span.end(answered);
+        let status = answered.unwrap_or(CLIENT_CLOSED_REQUEST);
         let elapsed = self.started.elapsed().as_secs_f64();
         if let Some(metrics) = &self.route.metrics {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -401,9 +404,7 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         if !self.finished {
-            // No status was sent: the span says so rather than record the log's 499.
-            self.span.end(None);
-            self.finish(CLIENT_CLOSED_REQUEST, None);
+            self.finish(None, None);
         }
         if let Some(metrics) = &self.metrics {
             metrics.in_flight.dec();

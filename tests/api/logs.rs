@@ -33,8 +33,9 @@ async fn every_line_is_json_with_the_request_fields_and_no_secrets() {
     service.set_faults(json!({"panic_rate": 1.0})).await;
     get("/", "req-panic").await.expect("answers");
 
+    // The last line of the last request: its access line, written after its panic line.
     service.wait_for_line(Duration::from_secs(5), |line| {
-        line["request_id"] == "req-panic"
+        line["request_id"] == "req-panic" && line["message"] == "request"
     });
     let raw = service.lines().join("\n");
     for secret in [

@@ -69,9 +69,10 @@ async fn grpc_spans_follow_the_conventions_with_database_children_and_match_the_
         ("OTEL_SERVICE_NAME", "greeter"),
         (
             "OTEL_RESOURCE_ATTRIBUTES",
-            "deployment.environment.name=test,team=platform",
+            "deployment.environment.name=test,team=platform%2Cinfra,service.name=overridden",
         ),
-        ("RUST_LOG", "info,hello_service::db=debug"),
+        // The production level: the database spans are below it, and exported all the same.
+        ("RUST_LOG", "info"),
     ]);
     let binary = spawn_binary(&vars);
     let client = reqwest::Client::new();
@@ -145,12 +146,7 @@ async fn grpc_spans_follow_the_conventions_with_database_children_and_match_the_
     assert_no_tracing_internals(query);
 
     for span in [server, query] {
-        assert_eq!(span.resource["service.name"], "greeter");
-        assert_eq!(span.resource["service.version"], env!("CARGO_PKG_VERSION"));
-        assert!(!span.resource["service.instance.id"].is_empty());
-        assert_eq!(span.resource["deployment.environment.name"], "test");
-        assert_eq!(span.resource["team"], "platform");
-        assert_eq!(span.resource["telemetry.sdk.language"], "rust");
+        assert_resource(span);
     }
     assert!(
         !spans.iter().any(|span| span.span.name.contains("health")
@@ -158,7 +154,9 @@ async fn grpc_spans_follow_the_conventions_with_database_children_and_match_the_
         "health probes are not traced"
     );
 
-    assert_logs_name_the_span(&binary, "traced-post", server);
+    let access = access_line(&binary, "traced-post");
+    assert_eq!(access["trace_id"], server.trace_id());
+    assert_eq!(access["span_id"], server.span_id());
     assert_eq!(
         traceresponse,
         format!("00-{}-{}-01", server.trace_id(), server.span_id()),
@@ -166,34 +164,60 @@ async fn grpc_spans_follow_the_conventions_with_database_children_and_match_the_
     );
 }
 
-/// The logs and the trace find each other: the access line and the query's line of
-/// request `request_id` carry the ids of its exported server span.
-fn assert_logs_name_the_span(binary: &Binary, request_id: &str, server: &Received) {
-    let access = access_line(binary, request_id);
-    assert_eq!(access["trace_id"], server.trace_id());
-    assert_eq!(access["span_id"], server.span_id());
-    let query_line = binary.wait_for_line(ARRIVAL, |line| {
-        line["message"] == "query" && line["request_id"] == request_id
-    });
-    assert_eq!(query_line["trace_id"], server.trace_id());
-    assert_eq!(query_line["span_id"], server.span_id());
+/// The resource of the gRPC test: `OTEL_SERVICE_NAME` over `OTEL_RESOURCE_ATTRIBUTES`
+/// over the service's own.
+fn assert_resource(span: &Received) {
+    assert_eq!(span.resource["service.name"], "greeter");
+    assert_eq!(span.resource["service.version"], env!("CARGO_PKG_VERSION"));
+    assert!(!span.resource["service.instance.id"].is_empty());
+    assert_eq!(span.resource["deployment.environment.name"], "test");
+    assert_eq!(span.resource["team"], "platform,infra", "percent-decoded");
+    assert_eq!(span.resource["telemetry.sdk.language"], "rust");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn http_protobuf_exports_spans_with_the_default_service_name() {
+async fn http_protobuf_exports_the_same_spans_and_every_log_line_names_the_request_span() {
     let receiver = Receiver::start(Protocol::HttpProtobuf).await;
     let endpoint = receiver.endpoint();
-    let binary = spawn_binary(&exporting_to(&endpoint, Protocol::HttpProtobuf));
+    let database = crate::database::fresh_database().await;
+    let mut vars = exporting_to(&endpoint, Protocol::HttpProtobuf);
+    vars.extend([
+        ("DATABASE_URL", database.as_str()),
+        ("APP_DB_MIGRATE_ON_START", "true"),
+        ("RUST_LOG", "info,hello_service::db=debug"),
+    ]);
+    let binary = spawn_binary(&vars);
     let client = reqwest::Client::new();
-    for path in ["/", "/no/such/route"] {
-        client.get(binary.url(path)).send().await.expect("answered");
+    for path in ["/", "/no/such/route", "/api/v1/greetings"] {
+        client
+            .get(binary.url(path))
+            .header("x-request-id", path)
+            .send()
+            .await
+            .expect("answered");
     }
 
     let spans = receiver
         .wait_for(ARRIVAL, |spans| {
-            named(spans, "GET /").is_some() && named(spans, "GET").is_some()
+            ["GET /", "GET", "GET /api/v1/greetings", "SELECT greetings"]
+                .iter()
+                .all(|name| named(spans, name).is_some())
         })
         .await;
+    // Every line of a request, the query's DEBUG line too, carries the request span's
+    // ids: a search by them finds all of the request's lines.
+    let list = named(&spans, "GET /api/v1/greetings").expect("the list span");
+    let query = named(&spans, "SELECT greetings").expect("the query span");
+    assert_eq!(query.parent_span_id(), list.span_id());
+    assert_eq!(query.span.kind, CLIENT);
+    for message in ["request", "query"] {
+        let line = binary.wait_for_line(ARRIVAL, |line| {
+            line["message"] == message && line["request_id"] == "/api/v1/greetings"
+        });
+        assert_eq!(line["trace_id"], list.trace_id(), "{message}");
+        assert_eq!(line["span_id"], list.span_id(), "{message}");
+    }
+
     let hello = named(&spans, "GET /").expect("the hello span");
     assert_eq!(hello.span.kind, SERVER);
     assert_eq!(hello.attribute("http.route").as_deref(), Some("/"));
@@ -302,30 +326,39 @@ async fn parentbased_traceidratio_follows_the_caller_and_samples_roots_by_ratio(
     let mut vars = exporting_to(&endpoint, Protocol::Grpc);
     vars.extend([
         ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
-        ("OTEL_TRACES_SAMPLER_ARG", "0"),
+        ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
     ]);
     let binary = spawn_binary(&vars);
 
-    let root = get_with(&binary, None).await;
-    let declined = get_with(
-        &binary,
-        Some(format!("00-{}-{CALLER_SPAN}-00", "1".repeat(32))),
-    )
-    .await;
-    let sampled = get_with(
-        &binary,
-        Some(format!("00-{}-{CALLER_SPAN}-01", "2".repeat(32))),
-    )
-    .await;
-    assert!(root.ends_with("-00"), "ratio 0 samples no root: {root}");
-    assert!(declined.ends_with("-00"), "the caller declined: {declined}");
+    // A caller's decision wins over the ratio: these trace ids sit where the ratio
+    // alone would decide the opposite (see the `traceidratio` test).
+    let high = format!("{}ffffffffffffffff", "b".repeat(16));
+    let low = format!("{}0000000000000001", "a".repeat(16));
+    let sampled = get_with(&binary, Some(format!("00-{high}-{CALLER_SPAN}-01"))).await;
+    let declined = get_with(&binary, Some(format!("00-{low}-{CALLER_SPAN}-00"))).await;
     assert!(sampled.ends_with("-01"), "the caller sampled: {sampled}");
+    assert!(declined.ends_with("-00"), "the caller declined: {declined}");
+
+    // Without a caller, the ratio decides, by random trace ids: about half of 200. The
+    // bounds are 8 standard deviations out, so this fails by chance about never.
+    let mut roots_sampled = 0;
+    for _ in 0..200 {
+        if get_with(&binary, None).await.ends_with("-01") {
+            roots_sampled += 1;
+        }
+    }
+    assert!(
+        (44..=156).contains(&roots_sampled),
+        "{roots_sampled} of 200"
+    );
 
     let traces = stop_and_collect(binary, &receiver);
+    assert!(traces.contains(&high));
+    assert!(!traces.contains(&low));
     assert_eq!(
-        traces,
-        ["2".repeat(32)],
-        "only the caller-sampled trace is exported"
+        traces.len(),
+        1 + roots_sampled,
+        "exported as the headers said"
     );
 }
 
@@ -358,11 +391,23 @@ async fn always_off_exports_nothing_but_the_logs_keep_their_ids() {
     let receiver = Receiver::start(Protocol::Grpc).await;
     let endpoint = receiver.endpoint();
     let mut vars = exporting_to(&endpoint, Protocol::Grpc);
-    vars.push(("OTEL_TRACES_SAMPLER", "always_off"));
+    let database = crate::database::fresh_database().await;
+    vars.extend([
+        ("OTEL_TRACES_SAMPLER", "always_off"),
+        ("DATABASE_URL", database.as_str()),
+        ("APP_DB_MIGRATE_ON_START", "true"),
+    ]);
     let binary = spawn_binary(&vars);
+    // Nor the database spans of an unsampled request.
+    let listed = reqwest::get(binary.url("/api/v1/greetings"))
+        .await
+        .expect("listed");
+    assert_eq!(listed.status(), 200);
     let response = get_with(&binary, Some(format!("00-{CALLER_TRACE}-{CALLER_SPAN}-01"))).await;
     assert!(response.starts_with(&format!("00-{CALLER_TRACE}-")) && response.ends_with("-00"));
-    let line = binary.wait_for_line(ARRIVAL, |line| line["message"] == "request");
+    let line = binary.wait_for_line(ARRIVAL, |line| {
+        line["message"] == "request" && line["route"] == "/"
+    });
     assert_eq!(line["trace_id"], CALLER_TRACE);
 
     assert!(stop_and_collect(binary, &receiver).is_empty());
@@ -405,10 +450,28 @@ async fn load(binary: &Binary, count: usize, concurrency: usize) {
     }
 }
 
-/// The collector is gone, hangs or refuses: requests still succeed, the loss is counted and
-/// logged, and shutdown keeps its time limit. (That request latency is unchanged is
+/// What a collector failure is expected to lose spans to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Loss {
+    /// Exports fail at once, so spans are lost either way: as failed exports, or to a
+    /// full queue while the first exports fail.
+    Any,
+    /// Exports hang: the queue fills, and new spans are dropped.
+    Dropped,
+}
+
+fn lost_line(binary: &Binary) -> Value {
+    binary.wait_for_line(ARRIVAL, |line| {
+        line["message"]
+            .as_str()
+            .is_some_and(|message| message.starts_with("trace spans lost:"))
+    })
+}
+
+/// The collector is gone, hangs or refuses: requests still succeed, the loss is counted
+/// and logged, and shutdown keeps its time limit. (That request latency is unchanged is
 /// measured by `bench/otlp-faults`, not timed here.)
-async fn survives(endpoint: &str, protocol: Protocol) {
+async fn survives(endpoint: &str, protocol: Protocol, expected: Loss) {
     let mut vars = exporting_to(endpoint, protocol);
     vars.extend([
         ("OTEL_TRACES_SAMPLER", "always_on"),
@@ -419,17 +482,16 @@ async fn survives(endpoint: &str, protocol: Protocol) {
     let mut binary = spawn_binary(&vars);
     load(&binary, 400, 16).await;
 
-    let lost = binary.wait_for_line(ARRIVAL, |line| {
-        line["message"]
-            .as_str()
-            .is_some_and(|message| message.starts_with("trace spans lost"))
-    });
+    let lost = lost_line(&binary);
     assert_eq!(lost["level"], "WARN");
     let dropped = lost["dropped"].as_u64().expect("a count");
     let failed = lost["failed"].as_u64().expect("a count");
-    assert!(dropped + failed > 0, "{lost}");
+    match expected {
+        Loss::Any => assert!(dropped + failed > 0, "{lost}"),
+        // 400 spans through a queue of 16: most find it full.
+        Loss::Dropped => assert!(dropped > 0, "{lost}"),
+    }
 
-    // Queued spans cannot be delivered: shutdown gives up on them after 3 s.
     binary.signal("TERM");
     let (status, took) = binary.wait_for_exit(Duration::from_secs(10));
     assert!(status.success(), "{status}");
@@ -438,23 +500,53 @@ async fn survives(endpoint: &str, protocol: Protocol) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_collector_loses_spans_not_requests() {
-    survives(&dead_endpoint(), Protocol::Grpc).await;
-    survives(&dead_endpoint(), Protocol::HttpProtobuf).await;
+    survives(&dead_endpoint(), Protocol::Grpc, Loss::Any).await;
+    survives(&dead_endpoint(), Protocol::HttpProtobuf, Loss::Any).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_collector_that_never_answers_loses_spans_not_requests() {
     let hole = BlackHole::start().await;
-    survives(&hole.endpoint(), Protocol::Grpc).await;
-    survives(&hole.endpoint(), Protocol::HttpProtobuf).await;
+    survives(&hole.endpoint(), Protocol::Grpc, Loss::Dropped).await;
+    survives(&hole.endpoint(), Protocol::HttpProtobuf, Loss::Dropped).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_collector_that_refuses_every_export_loses_spans_not_requests() {
     for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
         let refusing = Receiver::refusing(protocol).await;
-        survives(&refusing.endpoint(), protocol).await;
+        survives(&refusing.endpoint(), protocol, Loss::Any).await;
         assert!(refusing.spans().is_empty());
+    }
+}
+
+/// With the default time limits an export to a silent collector hangs for 10 s; the
+/// shutdown flush gives up after its 3 s and says what it lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_gives_up_on_a_silent_collector_after_the_flush_limit() {
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let hole = BlackHole::start().await;
+        let endpoint = hole.endpoint();
+        let mut vars = exporting_to(&endpoint, protocol);
+        vars.push(("OTEL_TRACES_SAMPLER", "always_on"));
+        let mut binary = spawn_binary(&vars);
+        load(&binary, 20, 4).await;
+        // The first batch is on its way to the collector (and stuck) before SIGTERM.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+
+        binary.signal("TERM");
+        let (status, took) = binary.wait_for_exit(Duration::from_secs(10));
+        assert!(status.success(), "{status}");
+        assert!(
+            (Duration::from_millis(2900)..Duration::from_millis(5500)).contains(&took),
+            "the flush waits its 3 s and no longer: {took:?}"
+        );
+        let lost = binary.wait_for_line(ARRIVAL, |line| {
+            line["message"]
+                .as_str()
+                .is_some_and(|message| message.starts_with("trace spans lost at shutdown"))
+        });
+        assert_eq!(lost["level"], "WARN");
     }
 }
 
@@ -466,11 +558,7 @@ async fn a_collector_that_comes_up_late_gets_the_later_spans() {
         let addr = endpoint.trim_start_matches("http://").to_owned();
         let binary = spawn_binary(&exporting_to(&endpoint, protocol));
         get_with(&binary, None).await;
-        binary.wait_for_line(ARRIVAL, |line| {
-            line["message"]
-                .as_str()
-                .is_some_and(|message| message.starts_with("trace spans lost"))
-        });
+        lost_line(&binary);
 
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
