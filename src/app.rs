@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
@@ -12,6 +13,7 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::http::server::{self, ConnectionLimits, IDLE_TIMEOUT};
 use crate::http::{self, AppState};
+use crate::secrets::Secrets;
 use crate::telemetry::{Metrics, RequestTracer};
 
 /// A service with its listeners bound, ready to run.
@@ -29,12 +31,22 @@ impl Application {
     /// traced with `tracer`, when there is one.
     pub async fn build(config: Config, tracer: Option<RequestTracer>) -> anyhow::Result<Self> {
         let metrics = Metrics::new(&BUILD).context("cannot register metrics")?;
-        let db = Database::new(&config.database, metrics.registry())?;
+        let secrets = match &config.secret_id {
+            Some(id) => Some(Secrets::load(id).await?),
+            None => None,
+        };
+        if let Some(secrets) = &secrets {
+            metrics
+                .registry()
+                .register(Box::new(secrets.metrics()))
+                .context("cannot register metrics")?;
+        }
+        let db = Database::new(&config.database, metrics.registry(), secrets.as_ref())?;
         if let Some(db) = db.as_ref().filter(|_| config.database.migrate_on_start) {
             let applied = db.migrate().await?;
             tracing::info!(?applied, "migrations done at start");
         }
-        let state = AppState::new(metrics, db, tracer);
+        let state = AppState::new(metrics, db, tracer, secrets);
         let app_listener = bind(config.listen_addr, crate::config::APP_LISTEN_ADDR).await?;
         let admin_listener = bind(
             config.admin_listen_addr,
@@ -81,6 +93,12 @@ impl Application {
         let stop_checks = CancellationToken::new();
         if let Some(db) = &state.db {
             tokio::spawn(db.clone().watch_health(stop_checks.clone()));
+            tokio::spawn(db.clone().follow_secret_changes(stop_checks.clone()));
+        }
+        if let Some(secrets) = &state.secrets {
+            tokio::spawn(
+                Arc::clone(secrets).refresh_every(config.secret_refresh, stop_checks.clone()),
+            );
         }
         tracing::info!(
             app = %app_listener.local_addr()?,

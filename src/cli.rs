@@ -137,12 +137,17 @@ pub async fn migrate() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     let _telemetry = crate::telemetry::init(&config)?;
     let registry = prometheus::Registry::new();
-    let db = crate::db::Database::new(&config.database, &registry)?.with_context(|| {
-        format!(
-            "{} is not set: there is no database to migrate",
-            config::DATABASE_URL
-        )
-    })?;
+    let secrets = match &config.secret_id {
+        Some(id) => Some(crate::secrets::Secrets::load(id).await?),
+        None => None,
+    };
+    let db = crate::db::Database::new(&config.database, &registry, secrets.as_ref())?
+        .with_context(|| {
+            format!(
+                "{} is not set: there is no database to migrate",
+                config::DATABASE_URL
+            )
+        })?;
     let applied = db.migrate().await?;
     tracing::info!(?applied, "migrations done");
     db.close();

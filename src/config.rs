@@ -66,7 +66,7 @@ pub const APP_SECRET_ID: &str = "APP_SECRET_ID";
 /// How often the secret is read again.
 pub const APP_SECRET_REFRESH: &str = "APP_SECRET_REFRESH";
 /// Default of [`APP_SECRET_REFRESH`].
-pub const DEFAULT_SECRET_REFRESH: Duration = Duration::from_secs(5 * 60);
+pub const DEFAULT_SECRET_REFRESH: Duration = Duration::from_mins(5);
 /// Bearer token for `/admin/faults`; unset turns fault injection off.
 pub const APP_ADMIN_TOKEN: &str = "APP_ADMIN_TOKEN";
 
@@ -692,7 +692,7 @@ mod tests {
         assert!(config.database.url.is_none());
         assert_eq!(config.database.pool_max, 16);
         assert!(!config.database.migrate_on_start);
-        assert_eq!(config.secret_refresh, Duration::from_secs(300));
+        assert_eq!(config.secret_refresh, Duration::from_mins(5));
         assert!(config.admin_token.is_none());
     }
 

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod secrets;
 pub mod shutdown;
 pub mod telemetry;
 

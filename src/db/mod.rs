@@ -15,6 +15,8 @@ use tokio_postgres::error::SqlState;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::DatabaseConfig;
+use crate::db::pool::Credentials;
+use crate::secrets::Secrets;
 
 /// How often readiness pings the database.
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(2);
@@ -35,6 +37,15 @@ pub struct Database {
     acquire: Histogram,
     errors: IntCounterVec,
     health: Arc<RwLock<DatabaseHealth>>,
+    /// When the credentials come from Secrets Manager, and so may rotate.
+    rotation: Option<Rotation>,
+}
+
+/// Credentials that follow the Secrets Manager secret.
+#[derive(Debug, Clone)]
+struct Rotation {
+    credentials: Arc<Credentials>,
+    secrets: Arc<Secrets>,
 }
 
 /// Why no connection could be had, or a query failed.
@@ -69,12 +80,39 @@ pub struct DatabaseHealth {
 }
 
 impl Database {
-    /// The pool and its metrics, when a database is configured. Opens no connection.
-    pub fn new(config: &DatabaseConfig, registry: &Registry) -> anyhow::Result<Option<Self>> {
-        let Some(url) = &config.url else {
-            return Ok(None);
+    /// The pool and its metrics, when a database is configured: by `DATABASE_URL`, or by
+    /// credentials with a host in the secret. Credentials in the secret override those
+    /// of the URL, and follow the secret as it rotates. Opens no connection.
+    pub fn new(
+        config: &DatabaseConfig,
+        registry: &Registry,
+        secrets: Option<&Arc<Secrets>>,
+    ) -> anyhow::Result<Option<Self>> {
+        let from_secret = secrets.and_then(|secrets| {
+            let credentials = secrets.current().database.clone()?;
+            Some((credentials, Arc::clone(secrets)))
+        });
+        let rotation = match (&config.url, from_secret) {
+            (None, None) => return Ok(None),
+            (None, Some((credentials, _))) if credentials.host.is_none() => {
+                anyhow::bail!(
+                    "the secret holds database credentials but no `host`: set DATABASE_URL to say where the database is"
+                );
+            }
+            (_, Some((credentials, secrets))) => Some(Rotation {
+                credentials: Arc::new(Credentials::new(credentials)),
+                secrets,
+            }),
+            (Some(_), None) => None,
         };
-        let pool = pool::build(url, config.pool_max, config.ca_file.as_deref())?;
+        let pool = pool::build(
+            config.url.as_ref(),
+            rotation
+                .as_ref()
+                .map(|rotation| Arc::clone(&rotation.credentials)),
+            config.pool_max,
+            config.ca_file.as_deref(),
+        )?;
         let acquire = Histogram::with_opts(
             HistogramOpts::new(
                 "db_pool_acquire_duration_seconds",
@@ -102,13 +140,27 @@ impl Database {
                 checked_at: None,
                 error: Some("not checked yet".to_owned()),
             })),
+            rotation,
         }))
     }
 
-    /// A pooled connection, within the wait timeout.
+    /// A pooled connection, within the wait timeout. When Postgres rejects the password
+    /// and the credentials come from the secret, the secret is read again (at most every
+    /// few seconds) and, if the credentials changed, the connection tried once more with
+    /// them.
     pub async fn client(&self) -> Result<Object, DbError> {
         let started = Instant::now();
-        let result = self.pool.get().await;
+        let mut result = self.pool.get().await;
+        if let (Err(PoolError::Backend(error)), Some(rotation)) = (&result, &self.rotation)
+            && is_rejected_password(error)
+        {
+            let before = rotation.credentials.current();
+            rotation.secrets.reread_after_rejection().await;
+            self.follow_secret(rotation);
+            if *rotation.credentials.current() != *before {
+                result = self.pool.get().await;
+            }
+        }
         self.acquire.observe(started.elapsed().as_secs_f64());
         result.map_err(|error| {
             self.count_error(pool_error_kind(&error));
@@ -181,6 +233,11 @@ impl Database {
                     Some(error) => tracing::warn!(%error, "database is down"),
                 }
             }
+            // Connections opened before a rotation that were busy at the time have come
+            // back by now: close them while idle, so the pool ends on the new credentials.
+            if let Some(rotation) = &self.rotation {
+                pool::retire_older_than_rotation(&self.pool, &rotation.credentials);
+            }
             tokio::select! {
                 () = stop.cancelled() => return,
                 () = tokio::time::sleep(CHECK_INTERVAL) => {}
@@ -205,20 +262,57 @@ impl Database {
     pub fn close(&self) {
         self.pool.close();
     }
+
+    /// Moves the pool to the secret's credentials each time the secret changes, until
+    /// `stop`. Does nothing when the credentials do not come from the secret.
+    pub async fn follow_secret_changes(self, stop: CancellationToken) {
+        let Some(rotation) = self.rotation.clone() else {
+            return;
+        };
+        let mut changes = rotation.secrets.subscribe();
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                next = changes.changed() => {
+                    if next.is_err() {
+                        return;
+                    }
+                }
+            }
+            self.follow_secret(&rotation);
+        }
+    }
+
+    /// Switches new connections to the secret's credentials if they changed, and closes
+    /// the idle connections opened with the old ones.
+    fn follow_secret(&self, rotation: &Rotation) {
+        let Some(next) = rotation.secrets.current().database.clone() else {
+            return;
+        };
+        if rotation.credentials.rotate(&next) {
+            pool::retire_older_than_rotation(&self.pool, &rotation.credentials);
+            tracing::info!(
+                username = next.username,
+                "database credentials rotated: new connections use the secret's"
+            );
+        }
+    }
+}
+
+/// Postgres refused the login: a wrong password (28P01), or a user that no longer
+/// exists or may not log in (28000).
+fn is_rejected_password(error: &tokio_postgres::Error) -> bool {
+    error.code().is_some_and(|code| {
+        *code == SqlState::INVALID_PASSWORD
+            || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+    })
 }
 
 fn pool_error_kind(error: &PoolError) -> &'static str {
     match error {
         PoolError::Timeout(_) => "timeout",
-        PoolError::Backend(error) => match error.code() {
-            Some(code)
-                if *code == SqlState::INVALID_PASSWORD
-                    || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
-            {
-                "auth"
-            }
-            _ => "connect",
-        },
+        PoolError::Backend(error) if is_rejected_password(error) => "auth",
+        PoolError::Backend(_) => "connect",
         PoolError::Closed => "closed",
         _ => "other",
     }

@@ -2,8 +2,8 @@
 //!
 //! A drill sets latency, an error rate, a panic rate or failing readiness, and the app
 //! routes (never the health routes) suffer them until the faults are cleared. It needs
-//! `Authorization: Bearer $APP_ADMIN_TOKEN`, and without a token the routes do not
-//! exist (404).
+//! `Authorization: Bearer $APP_ADMIN_TOKEN` (or the secret's `admin_token`, which wins),
+//! and without a token at start the routes do not exist (404).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use crate::http::error::{ApiError, FieldError};
 use crate::http::extract::JsonObject;
+use crate::secrets::Secrets;
 
 /// Longest latency a drill may inject.
 const MAX_LATENCY_MS: u64 = 60_000;
@@ -94,10 +95,22 @@ pub async fn apply_faults(faults: FaultSettings) -> Result<(), ApiError> {
 /// The state of the admin routes.
 #[derive(Debug, Clone)]
 pub struct Admin {
-    /// The bearer token that opens them.
-    pub token: SecretString,
+    /// `APP_ADMIN_TOKEN`, when set.
+    pub token: Option<SecretString>,
+    /// The secret, whose `admin_token` wins over `APP_ADMIN_TOKEN` and may rotate.
+    pub secrets: Option<Arc<Secrets>>,
     /// The faults they set.
     pub faults: Arc<Faults>,
+}
+
+impl Admin {
+    /// The token in force: the secret's as last read, else `APP_ADMIN_TOKEN`.
+    fn token(&self) -> Option<SecretString> {
+        self.secrets
+            .as_ref()
+            .and_then(|secrets| secrets.current().admin_token.clone())
+            .or_else(|| self.token.clone())
+    }
 }
 
 /// `/admin/faults`, when a token is configured.
@@ -119,7 +132,10 @@ fn authorize(admin: &Admin, headers: &HeaderMap) -> Result<(), ApiError> {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if constant_time_eq(presented.as_bytes(), admin.token.expose_secret().as_bytes()) {
+    let Some(token) = admin.token() else {
+        return Err(ApiError::Unauthorized);
+    };
+    if constant_time_eq(presented.as_bytes(), token.expose_secret().as_bytes()) {
         Ok(())
     } else {
         Err(ApiError::Unauthorized)

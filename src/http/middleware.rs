@@ -280,10 +280,10 @@ where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
     let handler = AssertUnwindSafe(async move {
-        if let Some(faults) = faults.as_deref().and_then(Faults::in_force) {
-            if let Err(injected) = apply_faults(faults).await {
-                return injected.into_response();
-            }
+        if let Some(faults) = faults.as_deref().and_then(Faults::in_force)
+            && let Err(injected) = apply_faults(faults).await
+        {
+            return injected.into_response();
         }
         let Ok(response) = inner.call(request).await;
         response

@@ -30,6 +30,7 @@ use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use crate::build_info::{BUILD, BuildInfo};
 use crate::config::Config;
 use crate::db::Database;
+use crate::secrets::Secrets;
 use crate::telemetry::{Metrics, RequestTracer};
 
 use self::admin::{Admin, Faults};
@@ -51,11 +52,18 @@ pub struct AppState {
     pub db: Option<Database>,
     /// Traces the app listener's requests, when traces are exported.
     pub tracer: Option<RequestTracer>,
+    /// The Secrets Manager secret, when one is configured.
+    pub secrets: Option<Arc<Secrets>>,
 }
 
 impl AppState {
-    /// Fresh state with the given metrics, database and tracer.
-    pub fn new(metrics: Metrics, db: Option<Database>, tracer: Option<RequestTracer>) -> Self {
+    /// Fresh state with the given parts.
+    pub fn new(
+        metrics: Metrics,
+        db: Option<Database>,
+        tracer: Option<RequestTracer>,
+        secrets: Option<Arc<Secrets>>,
+    ) -> Self {
         let faults = Arc::new(Faults::default());
         Self {
             health: Arc::new(Health::new(Arc::clone(&faults), db.clone())),
@@ -63,6 +71,7 @@ impl AppState {
             metrics,
             db,
             tracer,
+            secrets,
         }
     }
 }
@@ -95,8 +104,13 @@ pub fn app_router(config: &Config, state: &AppState) -> Router {
 
 /// The router of the admin listener.
 pub fn admin_router(config: &Config, state: &AppState) -> Router {
-    let admin = config.admin_token.clone().map(|token| Admin {
-        token,
+    let from_secret = state
+        .secrets
+        .as_ref()
+        .is_some_and(|secrets| secrets.current().admin_token.is_some());
+    let admin = (config.admin_token.is_some() || from_secret).then(|| Admin {
+        token: config.admin_token.clone(),
+        secrets: state.secrets.clone(),
         faults: Arc::clone(&state.faults),
     });
     Router::new()
