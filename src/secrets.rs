@@ -12,7 +12,7 @@
 //! to fix, and a refresh that fails keeps the last good secret.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use aws_config::BehaviorVersion;
@@ -35,11 +35,13 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Attempts of one call, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;
+/// The stage of the version a rotation is putting in place.
+const PENDING: &str = "AWSPENDING";
 /// After Postgres rejects the password, the secret is read again at most this often.
 pub const REREAD_INTERVAL: Duration = Duration::from_secs(5);
-/// The retry budget: each retry spends from it (5 for a timeout or a connection error,
-/// as the SDK counts), each success refills it a little, so a Secrets Manager that keeps
-/// failing is not hammered by the retries of every refresh.
+/// The retry budget: each retry spends from it (5 tokens, 10 after a timeout, as the SDK
+/// counts) and each success returns one, so a Secrets Manager that keeps failing gets
+/// first attempts only, not the retries of every refresh.
 const RETRY_BUDGET: u32 = 50;
 
 /// What the secret holds.
@@ -107,11 +109,16 @@ pub enum SecretError {
     /// The secret does not exist (in this region, for these credentials' account).
     #[error("secret {0:?} does not exist in Secrets Manager: check APP_SECRET_ID and AWS_REGION")]
     NotFound(String),
-    /// The credentials may not read it.
+    /// The credentials may not read it, or not decrypt it.
     #[error(
-        "not allowed to read secret {0:?}: the task role needs secretsmanager:GetSecretValue on it (and kms:Decrypt when it is encrypted with a customer key)"
+        "not allowed to read secret {secret:?} ({detail}): the task role needs secretsmanager:GetSecretValue on it (and kms:Decrypt when it is encrypted with a customer key)"
     )]
-    AccessDenied(String),
+    AccessDenied {
+        /// The secret.
+        secret: String,
+        /// What AWS said: which policy refused.
+        detail: String,
+    },
     /// No credentials were found, or AWS refused them.
     #[error(
         "no usable AWS credentials to read secret {secret:?} ({detail}): on ECS give the task a task role; locally set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
@@ -124,7 +131,7 @@ pub enum SecretError {
     },
     /// Secrets Manager did not answer in time, or could not be reached.
     #[error(
-        "Secrets Manager did not answer for secret {secret:?} within {limit:?} ({detail}): check AWS_REGION, AWS_ENDPOINT_URL and the network path (VPC endpoint or NAT)"
+        "Secrets Manager could not be reached or did not answer for secret {secret:?} within {limit:?} ({detail}): check AWS_REGION, AWS_ENDPOINT_URL and the network path (VPC endpoint or NAT)"
     )]
     Unreachable {
         /// The secret.
@@ -180,6 +187,7 @@ impl SecretValues {
                 number
                     .as_u64()
                     .and_then(|port| u16::try_from(port).ok())
+                    .filter(|port| *port != 0)
                     .ok_or("has `port` out of range: 1 to 65535 is expected")?,
             ),
             Some(_) => return Err("has `port` of the wrong type: a number is expected".into()),
@@ -196,8 +204,14 @@ impl SecretValues {
             (Some(_), None) => return Err("has `username` but no `password`".to_owned()),
             (None, Some(_)) => return Err("has `password` but no `username`".to_owned()),
         };
+        let admin_token = match text("admin_token")? {
+            Some(token) if token.trim().is_empty() => {
+                return Err("has an empty `admin_token`: leave the key out instead".to_owned());
+            }
+            token => token.map(SecretString::from),
+        };
         Ok(Self {
-            admin_token: text("admin_token")?.map(SecretString::from),
+            admin_token,
             database,
         })
     }
@@ -214,6 +228,9 @@ pub struct Secrets {
     /// When the secret was last read because Postgres rejected a password; held while
     /// reading, so concurrent rejections wait for one read.
     last_reread: Mutex<Option<Instant>>,
+    /// The credentials Postgres last rejected, while the secret's current version still
+    /// holds them.
+    rejected: std::sync::Mutex<Option<DbCredentials>>,
 }
 
 impl Secrets {
@@ -234,6 +251,7 @@ impl Secrets {
             current: watch::Sender::new(Arc::default()),
             fetches,
             last_reread: Mutex::new(None),
+            rejected: std::sync::Mutex::new(None),
         };
         let values = secrets.fetch().await?;
         secrets.current.send_replace(Arc::new(values));
@@ -267,21 +285,70 @@ impl Secrets {
         }
     }
 
-    /// Reads the secret again because Postgres rejected the password it holds, unless
-    /// that was done less than [`REREAD_INTERVAL`] ago. Returns once the secret is as
-    /// current as it will get.
-    pub async fn reread_after_rejection(&self) {
+    /// Reads the secret again because Postgres rejected `tried`, unless that was done
+    /// less than [`REREAD_INTERVAL`] ago or another caller has already found other
+    /// credentials. Returns once the secret is as current as it will get.
+    ///
+    /// AWS rotates by setting the new password in the database and only then making it
+    /// the secret's current version. In between, the current version still holds the
+    /// rejected password and the pending version (`AWSPENDING`) the working one, so the
+    /// pending version is used until the current one changes.
+    pub async fn reread_after_rejection(&self, tried: &DbCredentials) {
         let mut last = self.last_reread.lock().await;
+        let still_tried = |current: &SecretValues| current.database.as_ref() == Some(tried);
+        if !still_tried(&self.current()) {
+            return;
+        }
+        *self.rejected.lock().unwrap_or_else(PoisonError::into_inner) = Some(tried.clone());
         if last.is_some_and(|at| at.elapsed() < REREAD_INTERVAL) {
             return;
         }
-        self.refresh("password rejected").await;
         *last = Some(Instant::now());
+        self.refresh("password rejected").await;
+        if still_tried(&self.current()) {
+            self.adopt_pending().await;
+        }
+    }
+
+    /// Uses the database credentials of the pending version, when there is one.
+    async fn adopt_pending(&self) {
+        let Ok(pending) = self.read(Some(PENDING)).await else {
+            return;
+        };
+        let Some(database) = pending.database else {
+            return;
+        };
+        let adopted = self.current.send_if_modified(|current| {
+            if current.database.as_ref() == Some(&database) {
+                return false;
+            }
+            *current = Arc::new(SecretValues {
+                admin_token: current.admin_token.clone(),
+                database: Some(database),
+            });
+            true
+        });
+        if adopted {
+            tracing::info!(
+                secret = self.secret_id,
+                "using the pending version of the secret: Postgres rejected the current one"
+            );
+        }
     }
 
     async fn refresh(&self, reason: &'static str) {
         match self.fetch().await {
-            Ok(values) => {
+            Ok(mut values) => {
+                // The current version may still hold a password Postgres rejected while
+                // a rotation is half done: keep the one that works until it changes.
+                {
+                    let mut rejected = self.rejected.lock().unwrap_or_else(PoisonError::into_inner);
+                    if rejected.is_some() && values.database == *rejected {
+                        values.database.clone_from(&self.current().database);
+                    } else {
+                        *rejected = None;
+                    }
+                }
                 let changed = self.current.send_if_modified(|current| {
                     let same = current.database == values.database
                         && current
@@ -305,18 +372,20 @@ impl Secrets {
     }
 
     async fn fetch(&self) -> Result<SecretValues, SecretError> {
-        let result = self.read().await;
+        let result = self.read(None).await;
         let label = if result.is_ok() { "success" } else { "error" };
         self.fetches.with_label_values(&[label]).inc();
         result
     }
 
-    async fn read(&self) -> Result<SecretValues, SecretError> {
+    /// Reads the version in `stage`, by default the current one.
+    async fn read(&self, stage: Option<&str>) -> Result<SecretValues, SecretError> {
         let secret = self.secret_id.clone();
         let call = self
             .client
             .get_secret_value()
             .secret_id(&self.secret_id)
+            .set_version_stage(stage.map(str::to_owned))
             .send();
         // The SDK bounds the call itself; this bounds anything it might not (a
         // credential provider that hangs), with a little room for its own limit.
@@ -392,7 +461,16 @@ fn classify(secret: &str, error: &SdkError<GetSecretValueError>) -> SecretError 
                 return SecretError::NotFound(secret);
             }
             match error.code() {
-                Some("AccessDeniedException" | "AccessDenied") => SecretError::AccessDenied(secret),
+                Some("AccessDeniedException" | "AccessDenied" | "DecryptionFailure") => {
+                    SecretError::AccessDenied {
+                        secret,
+                        detail: format!(
+                            "{}: {}",
+                            error.code().unwrap_or_default(),
+                            error.message().unwrap_or_default()
+                        ),
+                    }
+                }
                 Some(
                     "UnrecognizedClientException"
                     | "InvalidSignatureException"
@@ -479,6 +557,8 @@ mod tests {
             assert!(problem.contains(key), "{problem} names {key}");
             assert!(!problem.contains("4711") && !problem.contains("secret-value"));
         }
+        let problem = SecretValues::parse(r#"{"admin_token":" "}"#).expect_err("empty");
+        assert!(problem.contains("`admin_token`"), "{problem}");
         let problem = SecretValues::parse(r#"["pw-4711"]"#).expect_err("not an object");
         assert_eq!(problem, "is not a JSON object");
         let problem = SecretValues::parse("pw-4711 plain text").expect_err("not JSON");

@@ -16,12 +16,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::DatabaseConfig;
 use crate::db::pool::Credentials;
-use crate::secrets::Secrets;
+use crate::secrets::{DbCredentials, Secrets};
 
 /// How often readiness pings the database.
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(2);
 /// How long a readiness ping may take before the database counts as down.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a request waits for the secret to be read again after Postgres rejected its
+/// password, within the request's own time limit.
+pub const REREAD_LIMIT: Duration = Duration::from_secs(4);
 
 /// Buckets for the time a request waits for a connection: almost always immediate,
 /// and at most the pool's 2 s wait timeout.
@@ -100,7 +103,11 @@ impl Database {
                 );
             }
             (_, Some((credentials, secrets))) => Some(Rotation {
-                credentials: Arc::new(Credentials::new(credentials)),
+                credentials: Arc::new(Credentials::new(
+                    credentials,
+                    config.url.as_ref(),
+                    config.ca_file.as_deref(),
+                )?),
                 secrets,
             }),
             (Some(_), None) => None,
@@ -150,16 +157,18 @@ impl Database {
     /// them.
     pub async fn client(&self) -> Result<Object, DbError> {
         let started = Instant::now();
+        // Read before trying, so a rotation that lands meanwhile still earns a retry.
+        let before = self
+            .rotation
+            .as_ref()
+            .map(|rotation| rotation.credentials.current());
         let mut result = self.pool.get().await;
-        if let (Err(PoolError::Backend(error)), Some(rotation)) = (&result, &self.rotation)
+        if let (Err(PoolError::Backend(error)), Some(rotation), Some(before)) =
+            (&result, &self.rotation, before)
             && is_rejected_password(error)
+            && self.follow_rejection(rotation, &before).await
         {
-            let before = rotation.credentials.current();
-            rotation.secrets.reread_after_rejection().await;
-            self.follow_secret(rotation);
-            if *rotation.credentials.current() != *before {
-                result = self.pool.get().await;
-            }
+            result = self.pool.get().await;
         }
         self.acquire.observe(started.elapsed().as_secs_f64());
         result.map_err(|error| {
@@ -199,8 +208,16 @@ impl Database {
     pub async fn watch_health(self, stop: CancellationToken) {
         loop {
             let started = Instant::now();
+            let tried = self
+                .rotation
+                .as_ref()
+                .map(|rotation| rotation.credentials.current());
+            let mut rejected = false;
             let outcome = tokio::time::timeout(CHECK_TIMEOUT, async {
-                let client = self.pool.get().await.map_err(|e| e.to_string())?;
+                let client = self.pool.get().await.map_err(|error| {
+                    rejected = matches!(&error, PoolError::Backend(e) if is_rejected_password(e));
+                    error.to_string()
+                })?;
                 client
                     .simple_query("SELECT 1")
                     .await
@@ -208,6 +225,11 @@ impl Database {
             })
             .await
             .unwrap_or_else(|_| Err(format!("no answer within {CHECK_TIMEOUT:?}")));
+            // With no traffic (a load balancer that stopped sending it to an unready
+            // task) only this ping meets a rotated password: it re-reads the secret too.
+            if let (true, Some(rotation), Some(tried)) = (rejected, &self.rotation, &tried) {
+                self.follow_rejection(rotation, tried).await;
+            }
             let checked_at = Some(humantime::format_rfc3339_millis(SystemTime::now()).to_string());
             let health = match outcome {
                 Ok(_) => DatabaseHealth {
@@ -283,18 +305,43 @@ impl Database {
         }
     }
 
+    /// After Postgres rejected `tried`: reads the secret again (within
+    /// [`REREAD_LIMIT`]) and switches to its credentials; returns whether they now differ
+    /// from `tried`, so that trying again may succeed.
+    async fn follow_rejection(&self, rotation: &Rotation, tried: &DbCredentials) -> bool {
+        let reread = rotation.secrets.reread_after_rejection(tried);
+        if tokio::time::timeout(REREAD_LIMIT, reread).await.is_err() {
+            tracing::warn!("re-reading the secret after a rejected password took too long");
+        }
+        self.follow_secret(rotation);
+        rotation.credentials.current() != *tried
+    }
+
     /// Switches new connections to the secret's credentials if they changed, and closes
     /// the idle connections opened with the old ones.
     fn follow_secret(&self, rotation: &Rotation) {
         let Some(next) = rotation.secrets.current().database.clone() else {
+            tracing::warn!(
+                "the secret no longer holds database credentials; keeping the last ones"
+            );
             return;
         };
         if rotation.credentials.rotate(&next) {
-            pool::retire_older_than_rotation(&self.pool, &rotation.credentials);
             tracing::info!(
                 username = next.username,
                 "database credentials rotated: new connections use the secret's"
             );
+            // Once a connection opens with them, the ones opened before are retired.
+            let (pool, credentials) = (self.pool.clone(), Arc::clone(&rotation.credentials));
+            tokio::spawn(async move {
+                match credentials.verify().await {
+                    Ok(()) => pool::retire_older_than_rotation(&pool, &credentials),
+                    Err(error) => tracing::warn!(
+                        %error,
+                        "the secret's new database credentials do not work; keeping the connections opened before"
+                    ),
+                }
+            });
         }
     }
 }

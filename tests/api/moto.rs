@@ -158,6 +158,15 @@ impl Moto {
         .await;
     }
 
+    /// Stores a version of secret `name` as `AWSPENDING`, as a rotation's first step.
+    pub async fn put_pending_secret(&self, name: &str, text: &str) {
+        self.call(
+            "PutSecretValue",
+            json!({"SecretId": name, "SecretString": text, "VersionStages": ["AWSPENDING"]}),
+        )
+        .await;
+    }
+
     /// The variables that point the service at this server, with test credentials.
     pub fn vars(&self) -> Vec<(&'static str, String)> {
         aws_vars(&self.endpoint)

@@ -92,6 +92,31 @@ impl Role {
             .collect()
     }
 
+    /// Ends every connection of the role, as a failover or a restart would.
+    async fn terminate_connections(&self) {
+        self.admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+                &[&self.name],
+            )
+            .await
+            .expect("connections terminated");
+        let started = Instant::now();
+        while !self.connection_starts().await.is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "connections linger"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn host_and_port(&self) -> (String, u16) {
+        let address = self.server.trim_start_matches("postgres://");
+        let (host, port) = address.rsplit_once(':').expect("host:port");
+        (host.to_owned(), port.parse().expect("a port"))
+    }
+
     async fn now(&self) -> std::time::SystemTime {
         self.admin
             .query_one("SELECT now()", &[])
@@ -191,6 +216,10 @@ async fn the_secrets_admin_token_and_database_credentials_take_effect() {
 fn assert_fails_fast(vars: &[(&'static str, String)], says: &str) {
     let (succeeded, stderr, took) = run_to_exit(vars);
     assert!(!succeeded, "it must not start");
+    assert!(
+        !stderr.contains("4711"),
+        "a value reached the message: {stderr}"
+    );
     assert!(stderr.contains(says), "{stderr:?} should say {says:?}");
     assert!(took < Duration::from_secs(12), "failing took {took:?}");
 }
@@ -199,6 +228,8 @@ fn assert_fails_fast(vars: &[(&'static str, String)], says: &str) {
 async fn start_up_fails_fast_and_says_why() {
     let moto = Moto::start().await;
     moto.create_secret("not-json", "pw-4711 in plain text")
+        .await;
+    moto.create_secret("empty-token", r#"{"admin_token":""}"#)
         .await;
     moto.create_secret("wrong-type", r#"{"username":"app","password":4711}"#)
         .await;
@@ -210,6 +241,7 @@ async fn start_up_fails_fast_and_says_why() {
     };
     assert_fails_fast(&secret("missing"), "does not exist in Secrets Manager");
     assert_fails_fast(&secret("not-json"), "is not valid JSON");
+    assert_fails_fast(&secret("empty-token"), "has an empty `admin_token`");
     assert_fails_fast(&secret("wrong-type"), "has `password` of the wrong type");
     assert_fails_fast(&secret("binary"), "holds binary data");
 
@@ -371,18 +403,88 @@ async fn a_rejected_password_rereads_the_secret_at_once() {
         .await;
     // The pool's connections are gone; the next one is opened with the old password,
     // rejected, and the secret read again.
-    role.admin
-        .batch_execute(&format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{}'",
-            role.name
-        ))
-        .await
-        .expect("connections terminated");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    role.terminate_connections().await;
     assert_eq!(list().await.expect("answered").status(), 200);
     binary.wait_for_line(Duration::from_secs(5), |line| {
         line["message"] == "the secret changed" && line["reason"] == "password rejected"
     });
+}
+
+/// The order AWS rotates in: the new password is the secret's pending version, then the
+/// database's, and only then the secret's current version. In between, a new connection
+/// with the current version's password is rejected, and the pending one is used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mid_rotation_the_pending_version_is_used() {
+    let moto = Moto::start().await;
+    let role = Role::create("old-pw-4711").await;
+    moto.create_secret(SECRET, &role.secret("old-pw-4711", &json!({})))
+        .await;
+    let mut vars = moto.vars();
+    vars.extend([
+        ("APP_SECRET_ID", SECRET.to_owned()),
+        ("DATABASE_URL", role.url("nobody", "wrong")),
+        ("APP_DB_MIGRATE_ON_START", "true".to_owned()),
+        ("APP_SECRET_REFRESH", "1s".to_owned()),
+    ]);
+    let binary = spawn_binary(&with_vars(&vars));
+    let list = || reqwest::get(binary.url("/api/v1/greetings"));
+    assert_eq!(list().await.expect("answered").status(), 200);
+
+    moto.put_pending_secret(SECRET, &role.secret("new-pw-0815", &json!({})))
+        .await;
+    role.set_password("new-pw-0815").await;
+    role.terminate_connections().await;
+    assert_eq!(list().await.expect("answered").status(), 200);
+    binary.wait_for_line(Duration::from_secs(5), |line| {
+        line["message"]
+            .as_str()
+            .is_some_and(|message| message.starts_with("using the pending version"))
+    });
+    // Scheduled refreshes still find the rejected password current: they keep the
+    // working one.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    role.terminate_connections().await;
+    assert_eq!(list().await.expect("answered").status(), 200);
+
+    // The rotation ends; the current version is the working one.
+    moto.put_secret(SECRET, &role.secret("new-pw-0815", &json!({})))
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    role.terminate_connections().await;
+    assert_eq!(list().await.expect("answered").status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_secrets_host_port_and_dbname_replace_the_urls() {
+    let moto = Moto::start().await;
+    let role = Role::create("pw-4711").await;
+    let (host, port) = role.host_and_port();
+    moto.create_secret(
+        SECRET,
+        &role.secret(
+            "pw-4711",
+            &json!({"host": host, "port": port, "dbname": role.dbname}),
+        ),
+    )
+    .await;
+    for url in [
+        // Nothing listens at the URL's address, and its database does not exist.
+        Some("postgres://nobody:wrong@127.0.0.1:1/nowhere".to_owned()),
+        // Or there is no URL: the secret says it all.
+        None,
+    ] {
+        let mut vars = moto.vars();
+        vars.extend([
+            ("APP_SECRET_ID", SECRET.to_owned()),
+            ("APP_DB_MIGRATE_ON_START", "true".to_owned()),
+        ]);
+        vars.extend(url.map(|url| ("DATABASE_URL", url)));
+        let binary = spawn_binary(&with_vars(&vars));
+        let answer = reqwest::get(binary.url("/api/v1/greetings"))
+            .await
+            .expect("answered");
+        assert_eq!(answer.status(), 200);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
