@@ -1,9 +1,12 @@
 //! Stamps the build with its git revision and time, so `/version`, the `build_info`
 //! metric and `--version` say exactly what is running.
 //!
-//! `GIT_SHA` and `SOURCE_DATE_EPOCH` win when set (the image build passes both, which
-//! keeps builds reproducible); otherwise git and the clock are asked; otherwise the
-//! value is `unknown`, so a build from a source tarball still works.
+//! `GIT_SHA` and `SOURCE_DATE_EPOCH` win when set, which keeps builds reproducible;
+//! otherwise git and the clock are asked; otherwise the value is `unknown`, so a build
+//! from a source tarball still works. `HELLO_SOURCE_DATE_EPOCH` wins over
+//! `SOURCE_DATE_EPOCH`: the image build passes the time under that name because the `cc`
+//! crate, which builds the C in `ring` and `mimalloc`, rebuilds them whenever
+//! `SOURCE_DATE_EPOCH` changes, and the image's dependency layer would be lost.
 
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -11,12 +14,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 fn main() {
     println!("cargo:rerun-if-env-changed=GIT_SHA");
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
+    println!("cargo:rerun-if-env-changed=HELLO_SOURCE_DATE_EPOCH");
     watch_git_head();
 
     let git_sha = non_empty_env("GIT_SHA")
         .or_else(|| git(&["rev-parse", "HEAD"]))
         .unwrap_or_else(|| "unknown".to_owned());
-    let build_time = match non_empty_env("SOURCE_DATE_EPOCH") {
+    let build_time = match non_empty_env("HELLO_SOURCE_DATE_EPOCH")
+        .or_else(|| non_empty_env("SOURCE_DATE_EPOCH"))
+    {
         Some(epoch) => epoch.parse::<u64>().map_or_else(
             |_| "unknown".to_owned(),
             |secs| rfc3339(UNIX_EPOCH + Duration::from_secs(secs)),
