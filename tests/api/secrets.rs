@@ -156,6 +156,42 @@ fn run_to_exit(vars: &[(&'static str, String)]) -> (bool, String, Duration) {
     )
 }
 
+/// A service whose database credentials (and `extra` keys) come from a secret in a fresh
+/// moto: `DATABASE_URL` carries wrong credentials of its own, so only the secret's can
+/// work. `more` variables go on top.
+struct WithSecret {
+    moto: Moto,
+    role: Role,
+    binary: Binary,
+    /// The binary's variables, for another run with the same environment.
+    vars: Vec<(&'static str, String)>,
+}
+
+async fn start_with_secret(
+    password: &str,
+    extra: &Value,
+    more: Vec<(&'static str, String)>,
+) -> WithSecret {
+    let moto = Moto::start().await;
+    let role = Role::create(password).await;
+    moto.create_secret(SECRET, &role.secret(password, extra))
+        .await;
+    let mut vars = moto.vars();
+    vars.extend([
+        ("APP_SECRET_ID", SECRET.to_owned()),
+        ("DATABASE_URL", role.url("nobody", "wrong")),
+        ("APP_DB_MIGRATE_ON_START", "true".to_owned()),
+    ]);
+    vars.extend(more);
+    let binary = spawn_binary(&with_vars(&vars));
+    WithSecret {
+        moto,
+        role,
+        binary,
+        vars,
+    }
+}
+
 async fn put_faults(binary: &Binary, token: &str) -> reqwest::Response {
     reqwest::Client::new()
         .put(binary.admin_url("/admin/faults"))
@@ -168,24 +204,14 @@ async fn put_faults(binary: &Binary, token: &str) -> reqwest::Response {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_secrets_admin_token_and_database_credentials_take_effect() {
-    let moto = Moto::start().await;
-    let role = Role::create("first-pw-4711").await;
-    moto.create_secret(
-        SECRET,
-        &role.secret(
-            "first-pw-4711",
-            &json!({"admin_token": "secret-token-0815"}),
-        ),
+    // Held to the end: moto and the role stay up while the service runs.
+    let service = start_with_secret(
+        "first-pw-4711",
+        &json!({"admin_token": "secret-token-0815"}),
+        vec![],
     )
     .await;
-    let mut vars = moto.vars();
-    vars.extend([
-        ("APP_SECRET_ID", SECRET.to_owned()),
-        // The URL's own credentials are wrong: only the secret's can work.
-        ("DATABASE_URL", role.url("nobody", "wrong")),
-        ("APP_DB_MIGRATE_ON_START", "true".to_owned()),
-    ]);
-    let binary = spawn_binary(&with_vars(&vars));
+    let binary = &service.binary;
 
     let created = reqwest::Client::new()
         .post(binary.url("/api/v1/greetings"))
@@ -194,9 +220,9 @@ async fn the_secrets_admin_token_and_database_credentials_take_effect() {
         .await
         .expect("answered");
     assert_eq!(created.status(), 201);
-    assert_eq!(put_faults(&binary, "secret-token-0815").await.status(), 200);
+    assert_eq!(put_faults(binary, "secret-token-0815").await.status(), 200);
     assert_eq!(
-        put_faults(&binary, ADMIN_TOKEN).await.status(),
+        put_faults(binary, ADMIN_TOKEN).await.status(),
         401,
         "the secret's token wins over APP_ADMIN_TOKEN"
     );
@@ -329,19 +355,17 @@ fn start_load(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_under_load_fails_no_request_and_the_pool_moves_to_the_new_password() {
-    let moto = Moto::start().await;
-    let role = Role::create("old-pw-4711").await;
-    moto.create_secret(SECRET, &role.secret("old-pw-4711", &json!({})))
-        .await;
-    let mut vars = moto.vars();
-    vars.extend([
-        ("APP_SECRET_ID", SECRET.to_owned()),
-        ("DATABASE_URL", role.url("nobody", "wrong")),
-        ("APP_DB_MIGRATE_ON_START", "true".to_owned()),
-        ("APP_DB_POOL_MAX", "4".to_owned()),
-        ("APP_SECRET_REFRESH", "1s".to_owned()),
-    ]);
-    let binary = spawn_binary(&with_vars(&vars));
+    let WithSecret {
+        moto, role, binary, ..
+    } = start_with_secret(
+        "old-pw-4711",
+        &json!({}),
+        vec![
+            ("APP_DB_POOL_MAX", "4".to_owned()),
+            ("APP_SECRET_REFRESH", "1s".to_owned()),
+        ],
+    )
+    .await;
 
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let load = start_load(binary.url("/api/v1/greetings"), Arc::clone(&stop));
@@ -382,19 +406,15 @@ async fn a_rotation_under_load_fails_no_request_and_the_pool_moves_to_the_new_pa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_password_rereads_the_secret_at_once() {
-    let moto = Moto::start().await;
-    let role = Role::create("old-pw-4711").await;
-    moto.create_secret(SECRET, &role.secret("old-pw-4711", &json!({})))
-        .await;
-    let mut vars = moto.vars();
-    vars.extend([
-        ("APP_SECRET_ID", SECRET.to_owned()),
-        ("DATABASE_URL", role.url("nobody", "wrong")),
-        ("APP_DB_MIGRATE_ON_START", "true".to_owned()),
-        // No scheduled refresh within the test: only a rejection can make it re-read.
-        ("APP_SECRET_REFRESH", "1h".to_owned()),
-    ]);
-    let binary = spawn_binary(&with_vars(&vars));
+    // No scheduled refresh within the test: only a rejection can make it re-read.
+    let WithSecret {
+        moto, role, binary, ..
+    } = start_with_secret(
+        "old-pw-4711",
+        &json!({}),
+        vec![("APP_SECRET_REFRESH", "1h".to_owned())],
+    )
+    .await;
     let list = || reqwest::get(binary.url("/api/v1/greetings"));
     assert_eq!(list().await.expect("answered").status(), 200);
 
@@ -415,18 +435,14 @@ async fn a_rejected_password_rereads_the_secret_at_once() {
 /// with the current version's password is rejected, and the pending one is used.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mid_rotation_the_pending_version_is_used() {
-    let moto = Moto::start().await;
-    let role = Role::create("old-pw-4711").await;
-    moto.create_secret(SECRET, &role.secret("old-pw-4711", &json!({})))
-        .await;
-    let mut vars = moto.vars();
-    vars.extend([
-        ("APP_SECRET_ID", SECRET.to_owned()),
-        ("DATABASE_URL", role.url("nobody", "wrong")),
-        ("APP_DB_MIGRATE_ON_START", "true".to_owned()),
-        ("APP_SECRET_REFRESH", "1s".to_owned()),
-    ]);
-    let binary = spawn_binary(&with_vars(&vars));
+    let WithSecret {
+        moto, role, binary, ..
+    } = start_with_secret(
+        "old-pw-4711",
+        &json!({}),
+        vec![("APP_SECRET_REFRESH", "1s".to_owned())],
+    )
+    .await;
     let list = || reqwest::get(binary.url("/api/v1/greetings"));
     assert_eq!(list().await.expect("answered").status(), 200);
 
@@ -523,28 +539,26 @@ async fn a_failed_refresh_keeps_the_last_good_secret() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_value_reaches_any_output_even_at_trace() {
     const VALUES: [&str; 3] = ["old-pw-4711", "new-pw-0815", "secret-token-0815"];
-    let moto = Moto::start().await;
-    let role = Role::create("old-pw-4711").await;
-    moto.create_secret(
-        SECRET,
-        &role.secret("old-pw-4711", &json!({"admin_token": "secret-token-0815"})),
+    let receiver = Receiver::start(Protocol::Grpc).await;
+    let WithSecret {
+        moto,
+        role,
+        binary,
+        vars,
+    } = start_with_secret(
+        "old-pw-4711",
+        &json!({"admin_token": "secret-token-0815"}),
+        vec![
+            ("APP_SECRET_REFRESH", "1s".to_owned()),
+            ("RUST_LOG", "trace".to_owned()),
+            // Every request traced, spans exported: their attributes are checked too.
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_owned()),
+            ("OTEL_TRACES_SAMPLER", "always_on".to_owned()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100".to_owned()),
+        ],
     )
     .await;
-    let receiver = Receiver::start(Protocol::Grpc).await;
-    let mut vars = moto.vars();
-    vars.extend([
-        ("APP_SECRET_ID", SECRET.to_owned()),
-        ("DATABASE_URL", role.url("nobody", "wrong")),
-        ("APP_DB_MIGRATE_ON_START", "true".to_owned()),
-        ("APP_SECRET_REFRESH", "1s".to_owned()),
-        ("RUST_LOG", "trace".to_owned()),
-        // Every request traced, spans exported: their attributes are checked too.
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint()),
-        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_owned()),
-        ("OTEL_TRACES_SAMPLER", "always_on".to_owned()),
-        ("OTEL_BSP_SCHEDULE_DELAY", "100".to_owned()),
-    ]);
-    let binary = spawn_binary(&with_vars(&vars));
     let client = reqwest::Client::new();
     let mut bodies = Vec::new();
     for token in ["secret-token-0815", "guess"] {
