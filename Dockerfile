@@ -54,14 +54,17 @@ RUN touch src/main.rs src/lib.rs \
     cargo build --release --locked --bin hello-service --target "$(cat /tmp/target)" \
  && install -D "target/$(cat /tmp/target)/release/hello-service" /out/hello-service
 
-# hadolint ignore=DL3006
-FROM ${RUNTIME_IMAGE}
+# The target's platform, named although it is the default: buildah 1.28 (Debian 12) carries
+# the builder stage's platform into the next stage and would look for an amd64 runtime.
+# hadolint ignore=DL3006,DL3065
+FROM --platform=$TARGETPLATFORM ${RUNTIME_IMAGE}
 ARG VERSION=0.1.0
 ARG GIT_SHA=unknown
 ARG CREATED=unknown
+ARG SOURCE_URL=unknown
 LABEL org.opencontainers.image.title="hello-service" \
       org.opencontainers.image.description="The reference Rust web service of a CI/CD pipeline on AWS" \
-      org.opencontainers.image.source="https://github.com/example/hello-service" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.revision="${GIT_SHA}" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.created="${CREATED}" \
