@@ -1,0 +1,44 @@
+output "url" {
+  description = "The service's public URL."
+  value       = module.stack.url
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the load balancer, for the environment's DNS record."
+  value       = module.stack.alb_dns_name
+}
+
+output "ecr_repository_url" {
+  description = "The repository the image workflow pushes to."
+  value       = module.stack.ecr_repository_url
+}
+
+output "cluster_name" {
+  description = "ECS cluster name, for the deploy workflow."
+  value       = module.stack.cluster_name
+}
+
+output "service_name" {
+  description = "ECS service name, for the deploy workflow."
+  value       = module.stack.service_name
+}
+
+output "deploy_role_arn" {
+  description = "Role the deploy workflow assumes through OIDC."
+  value       = module.stack.deploy_role_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the service."
+  value       = module.stack.dashboard_name
+}
+
+output "default_tags" {
+  description = "The tags every taggable resource carries."
+  value       = local.default_tags
+}
+
+output "shape" {
+  description = "The environment's shape: zones, NAT gateways, tasks, health check, protection."
+  value       = module.stack.shape
+}

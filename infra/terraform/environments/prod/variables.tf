@@ -1,0 +1,51 @@
+variable "region" {
+  description = "AWS region of the environment."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "owner" {
+  description = "Owner tag: the team that answers for the environment."
+  type        = string
+  default     = "platform-team"
+}
+
+variable "cost_center" {
+  description = "CostCenter tag, for cost allocation."
+  type        = string
+  default     = "engineering"
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for the ALB's HTTPS listener (issued in this region for the environment's host name)."
+  type        = string
+}
+
+variable "image" {
+  description = "Image the service is created with, REPOSITORY@sha256:DIGEST; push it first (docs/infrastructure.md). Later deploys belong to the pipeline."
+  type        = string
+}
+
+variable "alarm_emails" {
+  description = "Addresses that get the alarms and budget notifications."
+  type        = list(string)
+  default     = []
+}
+
+variable "github_repository" {
+  description = "owner/repo whose workflows deploy this environment through OIDC; null makes no deploy role."
+  type        = string
+  default     = null
+}
+
+variable "create_github_oidc_provider" {
+  description = "Create GitHub's OIDC provider; false where another environment in the same account made it."
+  type        = bool
+  default     = true
+}
+
+variable "github_oidc_provider_arn" {
+  description = "The existing GitHub OIDC provider, when create_github_oidc_provider is false."
+  type        = string
+  default     = null
+}

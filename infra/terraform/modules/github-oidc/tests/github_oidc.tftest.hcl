@@ -1,0 +1,360 @@
+# Unit tests of the github-oidc module with a mocked AWS provider. The
+# policies are built with jsonencode in the module, so the tests decode and
+# check the real documents.
+
+mock_provider "aws" {
+  mock_resource "aws_iam_openid_connect_provider" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    }
+  }
+
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/hello-service-dev-github-deploy"
+    }
+  }
+}
+
+variables {
+  name                = "hello-service-dev"
+  github_repository   = "example-org/hello-service"
+  branch              = "main"
+  github_environments = ["dev", "staging", "prod"]
+  ecr_repository_arn  = "arn:aws:ecr:eu-west-1:123456789012:repository/hello-service"
+  ecs_cluster_arn     = "arn:aws:ecs:eu-west-1:123456789012:cluster/hello-service-dev"
+  ecs_service_name    = "hello-service-dev"
+  pass_role_arns = [
+    "arn:aws:iam::123456789012:role/hello-service-dev-task",
+    "arn:aws:iam::123456789012:role/hello-service-dev-execution",
+  ]
+}
+
+run "trust_policy_accepts_only_the_branch_and_the_environments" {
+  command = apply
+
+  assert {
+    condition     = length(aws_iam_openid_connect_provider.github) == 1 && aws_iam_openid_connect_provider.github[0].url == "https://token.actions.githubusercontent.com"
+    error_message = "The GitHub OIDC provider must be created by default."
+  }
+
+  assert {
+    condition     = toset(aws_iam_openid_connect_provider.github[0].client_id_list) == toset(["sts.amazonaws.com"])
+    error_message = "The only audience must be sts.amazonaws.com."
+  }
+
+  assert {
+    condition     = length(jsondecode(aws_iam_role.deploy.assume_role_policy).Statement) == 1
+    error_message = "The trust policy must have a single statement."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Effect == "Allow" &&
+      jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Action == "sts:AssumeRoleWithWebIdentity" &&
+      jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Principal.Federated == aws_iam_openid_connect_provider.github[0].arn
+    )
+    error_message = "Only web identities of the GitHub provider may assume the role."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    error_message = "The audience must be sts.amazonaws.com."
+  }
+
+  assert {
+    condition = toset(jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]) == toset([
+      "repo:example-org/hello-service:ref:refs/heads/main",
+      "repo:example-org/hello-service:environment:dev",
+      "repo:example-org/hello-service:environment:staging",
+      "repo:example-org/hello-service:environment:prod",
+    ])
+    error_message = "The subjects must be exactly the branch and the three environments."
+  }
+
+  assert {
+    condition     = keys(jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition) == ["StringEquals"]
+    error_message = "Subjects must be compared exactly (StringEquals), never with wildcards (StringLike)."
+  }
+
+  assert {
+    condition     = output.deploy_role_arn == aws_iam_role.deploy.arn && output.oidc_provider_arn == aws_iam_openid_connect_provider.github[0].arn
+    error_message = "The outputs must expose the role and the provider."
+  }
+}
+
+run "permissions_name_their_resources" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement :
+      s.Resource != "*" if !contains(["LogInToEcr", "RegisterTaskDefinitions"], s.Sid)
+    ])
+    error_message = "Only GetAuthorizationToken and the task definition actions may use Resource \"*\"."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "PushToTheRepository"
+    ]) == "arn:aws:ecr:eu-west-1:123456789012:repository/hello-service"
+    error_message = "Pushing must be allowed to the one repository only."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "DeployTheService"
+    ]) == "arn:aws:ecs:eu-west-1:123456789012:service/hello-service-dev/hello-service-dev"
+    error_message = "Service updates must be allowed on the one service only (ARN derived from the cluster ARN)."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Condition.StringEquals["iam:PassedToService"] if s.Sid == "PassTheTaskRolesToEcsOnly"
+    ]) == "ecs-tasks.amazonaws.com"
+    error_message = "The task roles may be passed to ECS tasks only."
+  }
+
+  assert {
+    condition = toset(one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "PassTheTaskRolesToEcsOnly"
+    ])) == toset(var.pass_role_arns)
+    error_message = "Only the two task roles may be passed."
+  }
+
+  assert {
+    condition     = !anytrue([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Sid == "DeployThroughCodeDeploy"])
+    error_message = "Without codedeploy_app_name there must be no CodeDeploy permission."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : [
+        for a in flatten([s.Action]) : !strcontains(a, "*")
+      ]
+    ]))
+    error_message = "No action may be a wildcard."
+  }
+}
+
+run "codedeploy_permissions_for_the_one_app" {
+  command = plan
+
+  variables {
+    codedeploy_app_name = "hello-service-dev"
+  }
+
+  assert {
+    condition = toset(one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "DeployThroughCodeDeploy"
+      ])) == toset([
+      "arn:aws:codedeploy:eu-west-1:123456789012:application:hello-service-dev",
+      "arn:aws:codedeploy:eu-west-1:123456789012:deploymentgroup:hello-service-dev/*",
+      "arn:aws:codedeploy:eu-west-1:123456789012:deploymentconfig:*",
+    ])
+    error_message = "CodeDeploy permissions must name the one application and its deployment groups."
+  }
+
+  assert {
+    condition = contains(one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Action if s.Sid == "DeployThroughCodeDeploy"
+    ]), "codedeploy:CreateDeployment")
+    error_message = "The role must be able to create deployments."
+  }
+}
+
+run "branch_only_when_no_environments" {
+  command = plan
+
+  variables {
+    github_environments = []
+    branch              = "release/v1"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == ["repo:example-org/hello-service:ref:refs/heads/release/v1"]
+    error_message = "Without environments, only the branch subject may be accepted."
+  }
+}
+
+run "existing_provider_is_reused" {
+  command = plan
+
+  variables {
+    create_oidc_provider = false
+    oidc_provider_arn    = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+  }
+
+  assert {
+    condition     = length(aws_iam_openid_connect_provider.github) == 0
+    error_message = "No provider may be created when one is passed in."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Principal.Federated == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    error_message = "The trust policy must name the provider that was passed in."
+  }
+}
+
+run "rejects_a_missing_provider_arn" {
+  command = plan
+
+  variables {
+    create_oidc_provider = false
+  }
+
+  expect_failures = [var.oidc_provider_arn]
+}
+
+run "rejects_a_provider_arn_next_to_a_created_provider" {
+  command = plan
+
+  variables {
+    oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+  }
+
+  expect_failures = [var.oidc_provider_arn]
+}
+
+run "rejects_another_oidc_provider" {
+  command = plan
+
+  variables {
+    create_oidc_provider = false
+    oidc_provider_arn    = "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
+  }
+
+  expect_failures = [var.oidc_provider_arn]
+}
+
+run "rejects_a_wildcard_repository" {
+  command = plan
+
+  variables {
+    github_repository = "example-org/*"
+  }
+
+  expect_failures = [var.github_repository]
+}
+
+run "rejects_a_repository_without_owner" {
+  command = plan
+
+  variables {
+    github_repository = "hello-service"
+  }
+
+  expect_failures = [var.github_repository]
+}
+
+run "rejects_a_wildcard_branch" {
+  command = plan
+
+  variables {
+    branch = "*"
+  }
+
+  expect_failures = [var.branch]
+}
+
+run "rejects_a_full_ref_as_branch" {
+  command = plan
+
+  variables {
+    branch = "refs/heads/main"
+  }
+
+  expect_failures = [var.branch]
+}
+
+run "rejects_a_wildcard_environment" {
+  command = plan
+
+  variables {
+    github_environments = ["dev", "*"]
+  }
+
+  expect_failures = [var.github_environments]
+}
+
+run "rejects_no_pass_roles" {
+  command = plan
+
+  variables {
+    pass_role_arns = []
+  }
+
+  expect_failures = [var.pass_role_arns]
+}
+
+run "rejects_a_wildcard_pass_role" {
+  command = plan
+
+  variables {
+    pass_role_arns = ["arn:aws:iam::123456789012:role/*"]
+  }
+
+  expect_failures = [var.pass_role_arns]
+}
+
+run "rejects_a_non_cluster_arn" {
+  command = plan
+
+  variables {
+    ecs_cluster_arn = "hello-service-dev"
+  }
+
+  expect_failures = [var.ecs_cluster_arn]
+}
+
+run "rejects_a_non_repository_arn" {
+  command = plan
+
+  variables {
+    ecr_repository_arn = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/hello-service"
+  }
+
+  expect_failures = [var.ecr_repository_arn]
+}
+
+run "environments_only_when_the_branch_is_null" {
+  command = plan
+
+  variables {
+    branch              = null
+    github_environments = ["prod"]
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == ["repo:example-org/hello-service:environment:prod"]
+    error_message = "With no branch, only the environment's jobs (behind its protection rules) may assume the role."
+  }
+}
+
+run "rejects_no_subject_at_all" {
+  command = plan
+
+  variables {
+    branch              = null
+    github_environments = []
+  }
+
+  expect_failures = [var.branch]
+}
+
+run "the_migration_task_may_run_only_its_family_in_its_cluster" {
+  command = plan
+
+  variables {
+    task_definition_family = "hello-service-dev"
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Sid == "RunTheMigrationTask"
+      ]).Resource == "arn:aws:ecs:eu-west-1:123456789012:task-definition/hello-service-dev:*" && one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Sid == "RunTheMigrationTask"
+    ]).Condition.ArnEquals["ecs:cluster"] == "arn:aws:ecs:eu-west-1:123456789012:cluster/hello-service-dev"
+    error_message = "RunTask must be limited to the service's family and its cluster."
+  }
+}

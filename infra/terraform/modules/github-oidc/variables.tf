@@ -1,0 +1,146 @@
+variable "name" {
+  description = "Prefix of the deploy role's name (\"<name>-github-deploy\"), for example \"hello-service-dev\"."
+  type        = string
+  nullable    = false
+
+  validation {
+    # IAM role names are limited to 64 characters and "-github-deploy" takes 14.
+    condition     = can(regex("^[a-z][a-z0-9-]{0,48}[a-z0-9]$", var.name))
+    error_message = "name must be 2 to 50 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen."
+  }
+}
+
+variable "github_repository" {
+  description = "The GitHub repository allowed to assume the deploy role, as \"owner/repo\", spelled exactly as GitHub does (the token's subject is compared case-sensitively)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$", var.github_repository))
+    error_message = "github_repository must be \"owner/repo\": an owner of letters, digits and hyphens, a repository name of letters, digits, \".\", \"_\" and \"-\", and no wildcards."
+  }
+}
+
+variable "branch" {
+  description = "The branch whose workflow runs without a GitHub environment may assume the deploy role; null for none, so that only jobs of the GitHub environments (and their protection rules) can deploy."
+  type        = string
+  default     = "main"
+
+  validation {
+    # The subject is matched exactly (StringEquals), so wildcards would never
+    # match anything; they are rejected to avoid a false sense of what is allowed.
+    condition     = var.branch == null || (can(regex("^[A-Za-z0-9._/-]{1,255}$", var.branch)) && !startswith(coalesce(var.branch, "-"), "refs/") && !strcontains(coalesce(var.branch, "-"), ".."))
+    error_message = "branch must be a plain branch name such as \"main\" or \"release/v1\" (no \"refs/heads/\" prefix, no wildcards), or null."
+  }
+
+  validation {
+    condition     = var.branch != null || length(var.github_environments) > 0
+    error_message = "With branch null, github_environments must name at least one environment: otherwise no workflow could assume the role."
+  }
+}
+
+variable "github_environments" {
+  description = "GitHub environments whose jobs may assume the deploy role, for example [\"dev\", \"staging\", \"prod\"]. A job that names an environment gets the subject \"repo:OWNER/REPO:environment:NAME\" instead of the branch one."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for e in var.github_environments : can(regex("^[A-Za-z0-9._-]{1,255}$", e))])
+    error_message = "Each GitHub environment name must be 1 to 255 letters, digits, \".\", \"_\" or \"-\" (no wildcards)."
+  }
+
+  validation {
+    condition     = length(distinct(var.github_environments)) == length(var.github_environments)
+    error_message = "github_environments must not contain duplicates."
+  }
+}
+
+variable "create_oidc_provider" {
+  description = "Create the token.actions.githubusercontent.com OIDC provider. An account can have only one provider per URL: create it in one configuration and pass its ARN (oidc_provider_arn) everywhere else."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "oidc_provider_arn" {
+  description = "ARN of an existing GitHub OIDC provider, used when create_oidc_provider is false."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.create_oidc_provider ? var.oidc_provider_arn == null : var.oidc_provider_arn != null
+    error_message = "Set oidc_provider_arn exactly when create_oidc_provider is false."
+  }
+
+  validation {
+    condition     = var.oidc_provider_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$", var.oidc_provider_arn))
+    error_message = "oidc_provider_arn must be the ARN of the token.actions.githubusercontent.com OIDC provider."
+  }
+}
+
+variable "ecr_repository_arn" {
+  description = "ARN of the ECR repository the deploy role may push images to."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[a-z0-9._/-]+$", var.ecr_repository_arn))
+    error_message = "ecr_repository_arn must be an ECR repository ARN (arn:aws:ecr:REGION:ACCOUNT:repository/NAME)."
+  }
+}
+
+variable "ecs_cluster_arn" {
+  description = "ARN of the ECS cluster that runs the service. The service ARN, region and account of the deploy permissions are derived from it."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/[A-Za-z0-9_-]{1,255}$", var.ecs_cluster_arn))
+    error_message = "ecs_cluster_arn must be an ECS cluster ARN (arn:aws:ecs:REGION:ACCOUNT:cluster/NAME)."
+  }
+}
+
+variable "ecs_service_name" {
+  description = "Name of the ECS service the deploy role may update."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,255}$", var.ecs_service_name))
+    error_message = "ecs_service_name must be 1 to 255 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "pass_role_arns" {
+  description = "ARNs of the roles a registered task definition names (the task role and the execution role); the deploy role may pass only these, and only to ECS tasks."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.pass_role_arns) >= 1 && alltrue([for a in var.pass_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", a))])
+    error_message = "pass_role_arns must hold at least one IAM role ARN, and only IAM role ARNs (no wildcards)."
+  }
+}
+
+variable "codedeploy_app_name" {
+  description = "Name of the CodeDeploy application of a blue/green service. When set, the deploy role may create deployments of it; null for rolling deployments."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.codedeploy_app_name == null || can(regex("^[A-Za-z0-9._+=,@-]{1,100}$", var.codedeploy_app_name))
+    error_message = "codedeploy_app_name must be null or a CodeDeploy application name (1 to 100 characters, no wildcards)."
+  }
+}
+
+variable "task_definition_family" {
+  description = "Task definition family the deploy role may run as a one-off task in the cluster (`hello-service migrate`); null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.task_definition_family == null || can(regex("^[A-Za-z0-9_-]{1,255}$", var.task_definition_family))
+    error_message = "task_definition_family must be 1 to 255 letters, digits, hyphens or underscores."
+  }
+}

@@ -1,0 +1,160 @@
+# The whole of hello-service in one environment: every module wired to the others. The
+# environments call this once with their own sizes, so dev, staging and prod cannot
+# drift apart in shape, only in size.
+
+data "aws_region" "current" {}
+
+locals {
+  name = "${var.project}-${var.environment}"
+
+  # Credentials are not in the URL: the service reads them from the RDS-managed secret
+  # (APP_SECRET_ID) and follows its rotations without a restart.
+  database_url = "postgres://${module.database.address}:${module.database.port}/${module.database.db_name}?sslmode=${var.database_sslmode}"
+}
+
+module "network" {
+  source = "../network"
+
+  name               = local.name
+  cidr_block         = var.vpc_cidr_block
+  az_count           = var.az_count
+  single_nat_gateway = var.single_nat_gateway
+
+  # What the tasks call, kept off the NAT gateways: image pulls, logs (and the
+  # collector's metrics, written as embedded-metric log events), secrets, and traces.
+  interface_endpoint_services = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "xray"]
+}
+
+module "ecr" {
+  source = "../ecr"
+
+  name         = local.name
+  force_delete = var.force_destroy
+}
+
+module "alb" {
+  source = "../alb"
+
+  name                = local.name
+  vpc_id              = module.network.vpc_id
+  vpc_cidr_block      = module.network.vpc_cidr_block
+  public_subnet_ids   = module.network.public_subnet_ids
+  certificate_arn     = var.certificate_arn
+  app_port            = var.app_port
+  deletion_protection = var.deletion_protection
+  enable_waf          = var.enable_waf
+  enable_blue_green   = var.enable_blue_green
+  force_destroy_logs  = var.force_destroy
+}
+
+module "database" {
+  source = "../database"
+
+  name                       = local.name
+  vpc_id                     = module.network.vpc_id
+  private_subnet_ids         = module.network.private_subnet_ids
+  allowed_security_group_ids = [module.service.security_group_id]
+  instance_class             = var.database_instance_class
+  multi_az                   = var.database_multi_az
+  backup_retention_days      = var.database_backup_retention_days
+  deletion_protection        = var.deletion_protection
+  skip_final_snapshot        = !var.deletion_protection
+  db_name                    = var.database_name
+  master_username            = var.database_username
+}
+
+module "observability" {
+  source = "../observability"
+
+  # The cluster and the service are both named local.name (modules/service): passing
+  # the name, not the service's output, keeps the alarms free of a dependency on the
+  # service, whose deployments the alarms roll back.
+  name                          = local.name
+  cluster_name                  = local.name
+  service_name                  = local.name
+  alb_arn_suffix                = module.alb.alb_arn_suffix
+  target_group_arn_suffix       = module.alb.target_group_arn_suffix
+  green_target_group_arn_suffix = module.alb.green_target_group_arn_suffix
+  alarm_emails                  = var.alarm_emails
+  min_running_tasks             = var.min_capacity
+  database_instance_identifier  = module.database.instance_identifier
+  # Each task holds up to APP_DB_POOL_MAX (16) connections.
+  database_connections_threshold = var.database_connections_alarm_threshold
+}
+
+module "service" {
+  source = "../service"
+
+  name                        = local.name
+  vpc_id                      = module.network.vpc_id
+  vpc_cidr_block              = module.network.vpc_cidr_block
+  private_subnet_ids          = module.network.private_subnet_ids
+  alb_security_group_id       = module.alb.security_group_id
+  target_group_arn            = module.alb.target_group_arn
+  ecr_repository_arn          = module.ecr.repository_arn
+  image                       = var.image
+  cpu_architecture            = var.cpu_architecture
+  cpu                         = var.task_cpu
+  memory                      = var.task_memory
+  desired_count               = var.min_capacity
+  min_capacity                = var.min_capacity
+  max_capacity                = var.max_capacity
+  fargate_base                = var.fargate_base
+  fargate_weight              = var.fargate_weight
+  fargate_spot_weight         = var.fargate_spot_weight
+  app_port                    = var.app_port
+  log_level                   = var.log_level
+  log_retention_days          = var.log_retention_days
+  trace_sample_ratio          = var.trace_sample_ratio
+  deployment_environment      = var.environment
+  database_url                = local.database_url
+  database_secret_arn         = module.database.master_user_secret_arn
+  database_secret_kms_key_arn = module.database.kms_key_arn
+  extra_environment = merge(
+    { APP_DB_MIGRATE_ON_START = tostring(var.migrate_on_start) },
+    var.extra_environment,
+  )
+  enable_autoscaling      = var.enable_autoscaling
+  requests_per_target     = var.requests_per_target
+  alb_arn_suffix          = module.alb.alb_arn_suffix
+  target_group_arn_suffix = module.alb.target_group_arn_suffix
+  deployment_alarm_names  = module.observability.deployment_alarm_names
+  enable_blue_green       = var.enable_blue_green
+  https_listener_arn      = module.alb.https_listener_arn
+  test_listener_arn       = module.alb.test_listener_arn
+  target_group_name       = module.alb.target_group_name
+  green_target_group_name = module.alb.green_target_group_name
+}
+
+module "budget" {
+  source = "../budget"
+  count  = var.enable_budget ? 1 : 0
+
+  name                = local.name
+  limit_amount_usd    = var.budget_limit_usd
+  notification_emails = var.alarm_emails
+  sns_topic_arn       = module.observability.sns_topic_arn
+  # One tag: a budget's tag filter ORs its values. Each environment is meant to have an
+  # account of its own, so the Project tag alone is this environment's spend.
+  cost_filter_tags = { Project = var.project }
+}
+
+module "github_oidc" {
+  source = "../github-oidc"
+  count  = var.github_repository == null ? 0 : 1
+
+  name              = local.name
+  github_repository = var.github_repository
+  # Only the jobs of the environment's GitHub environment, whose protection rules
+  # (reviewers, the main branch only) then gate every deploy; no branch subject.
+  branch                 = null
+  github_environments    = [var.environment]
+  task_definition_family = module.service.task_definition_family
+  create_oidc_provider   = var.create_github_oidc_provider
+  oidc_provider_arn      = var.github_oidc_provider_arn
+  ecr_repository_arn     = module.ecr.repository_arn
+  ecs_cluster_arn        = module.service.cluster_arn
+  ecs_service_name       = module.service.service_name
+  pass_role_arns         = [module.service.task_role_arn, module.service.execution_role_arn]
+  codedeploy_app_name    = module.service.codedeploy_app_name
+}
