@@ -450,12 +450,16 @@ async fn mid_rotation_the_pending_version_is_used() {
         .await;
     role.set_password("new-pw-0815").await;
     role.terminate_connections().await;
-    assert_eq!(list().await.expect("answered").status(), 200);
-    binary.wait_for_line(Duration::from_secs(5), |line| {
+    // Whichever meets the rejection first, a request or the readiness ping, adopts the
+    // pending version; waiting for it keeps the request below from racing a re-read
+    // that a loaded machine slows past the pool's 2 s timeout. That a request itself
+    // re-reads at once is a_rejected_password_rereads_the_secret_at_once.
+    binary.wait_for_line(Duration::from_secs(10), |line| {
         line["message"]
             .as_str()
             .is_some_and(|message| message.starts_with("using the pending version"))
     });
+    assert_eq!(list().await.expect("answered").status(), 200);
     // Scheduled refreshes still find the rejected password current: they keep the
     // working one.
     tokio::time::sleep(Duration::from_millis(2500)).await;
