@@ -67,7 +67,7 @@ def service(outputs):
     check("@" not in env.get("DATABASE_URL", "@"), "DATABASE_URL missing or holds credentials")
     check(env.get("APP_SECRET_ID", "").startswith("arn:"), "APP_SECRET_ID is not the database secret")
     check(any(c["name"] != "app" for c in task["containerDefinitions"]), "no collector sidecar")
-    return svc, task
+    return svc
 
 
 def load_balancer(svc):
@@ -98,7 +98,7 @@ def main():
     plan = json.load(open(sys.argv[1]))
     outputs = json.loads(sys.argv[2])
     tagged = tags_in_plan(plan)
-    svc, _ = service(outputs)
+    svc = service(outputs)
     load_balancer(svc)
     database()
     repository = outputs["ecr_repository_url"]["value"].split("/", 1)[1]
