@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures_util::FutureExt as _;
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -100,11 +102,11 @@ async fn list(
         details: Vec::new(),
     })?;
     let (limit, before) = parse_page(&params)?;
-    let (db, client) = connection(&state).await?;
     // One more than asked: whether it comes back says if there is a next page.
-    let mut rows = greetings::list(&client, before, limit + 1)
-        .await
-        .map_err(|error| api_error(db.query_failed(error)))?;
+    let mut rows = read(&state, |client| {
+        greetings::list(client, before, limit + 1).boxed()
+    })
+    .await?;
     let has_more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next_cursor = has_more
@@ -121,10 +123,7 @@ async fn find(
     Path(id): Path<String>,
 ) -> Result<axum::Json<GreetingBody>, ApiError> {
     let id = parse_id(&id)?;
-    let (db, client) = connection(&state).await?;
-    let greeting = greetings::find(&client, id)
-        .await
-        .map_err(|error| api_error(db.query_failed(error)))?;
+    let greeting = read(&state, |client| greetings::find(client, id).boxed()).await?;
     greeting
         .map(|greeting| axum::Json(greeting.into()))
         .ok_or(ApiError::NotFound)
@@ -143,6 +142,35 @@ async fn delete(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
+    }
+}
+
+/// Runs `query`, a read, on a pooled connection. A read whose connection turns out to
+/// be lost (Postgres or a middlebox closed it while it sat idle in the pool, and the
+/// close was not seen before the query went out) runs once more on another: a read
+/// changes nothing, so running it twice is safe. Writes are not retried, since a
+/// connection lost after the statement was sent leaves unknown whether it ran.
+async fn read<T>(
+    state: &Greetings,
+    // Boxed rather than an async closure: an async closure's future is not yet known to
+    // be `Send`, which axum's handlers must be.
+    query: impl for<'c> Fn(
+        &'c deadpool_postgres::Client,
+    ) -> BoxFuture<'c, Result<T, tokio_postgres::Error>>,
+) -> Result<T, ApiError> {
+    let (db, client) = connection(state).await?;
+    match query(&client).await {
+        Err(error) if error.is_closed() => {
+            drop(client);
+            // Counted as any lost connection is, in `db_pool_errors_total`.
+            let lost = db.query_failed(error);
+            tracing::info!(cause = %lost, "the connection was lost before the read; reading again on another");
+            let (db, client) = connection(state).await?;
+            query(&client)
+                .await
+                .map_err(|error| api_error(db.query_failed(error)))
+        }
+        result => result.map_err(|error| api_error(db.query_failed(error))),
     }
 }
 

@@ -1,12 +1,17 @@
 //! Faults the database brings: an outage and a restart, and a pool exhausted by slow
 //! queries. Every request gets a prompt answer; none hangs.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use serde_json::json;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
 
-use crate::database::{Cluster, fresh_database_on};
+use crate::database::{Cluster, fresh_database, fresh_database_on};
 use crate::helpers::{TestApp, json, spawn_app};
 
 const COLLECTION: &str = "/api/v1/greetings";
@@ -24,6 +29,157 @@ async fn wait_for_readiness(app: &TestApp, status: u16, limit: Duration) -> Dura
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A TCP proxy in front of the test Postgres that, when told, cuts the connection whose
+/// next message is an extended-protocol query (Parse or Bind) without forwarding it. The
+/// service then sees a connection that looked alive in its pool die under its query, as
+/// when Postgres closed it while idle and the close was not read yet, or a NAT or
+/// firewall that forgot the flow resets it. Simple queries (the readiness ping's) pass,
+/// so only a request's query meets the cut.
+struct CuttingProxy {
+    /// `DATABASE_URL` through the proxy.
+    url: String,
+    armed: Arc<AtomicBool>,
+    cuts: Arc<AtomicUsize>,
+}
+
+impl CuttingProxy {
+    async fn start(database_url: &str) -> Self {
+        let (scheme_and_user, rest) = database_url.split_once('@').expect("a URL with a user");
+        let (upstream, database) = rest.split_once('/').expect("a URL with a database");
+        let upstream = upstream.to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let address: SocketAddr = listener.local_addr().expect("bound");
+        let (armed, cuts) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let (armed_, cuts_) = (Arc::clone(&armed), Arc::clone(&cuts));
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let server = TcpStream::connect(&upstream)
+                    .await
+                    .expect("Postgres answers");
+                tokio::spawn(forward(
+                    client,
+                    server,
+                    Arc::clone(&armed_),
+                    Arc::clone(&cuts_),
+                ));
+            }
+        });
+        Self {
+            url: format!("{scheme_and_user}@{address}/{database}"),
+            armed,
+            cuts,
+        }
+    }
+
+    /// Cuts the next connection that sends a query.
+    fn cut_next_query(&self) {
+        self.armed.store(true, Ordering::SeqCst);
+    }
+
+    fn cuts(&self) -> usize {
+        self.cuts.load(Ordering::SeqCst)
+    }
+}
+
+/// Copies bytes both ways until either side closes, or the client sends an extended
+/// query while the cut is armed: then both sockets are dropped, the query unsent.
+async fn forward(
+    mut client: TcpStream,
+    mut server: TcpStream,
+    armed: Arc<AtomicBool>,
+    cuts: Arc<AtomicUsize>,
+) {
+    let (mut from_client, mut to_client) = client.split();
+    let (mut from_server, mut to_server) = server.split();
+    let upstream = async {
+        let mut buffer = vec![0; 64 * 1024];
+        loop {
+            let read = from_client.read(&mut buffer).await.unwrap_or(0);
+            if read == 0 {
+                return;
+            }
+            // tokio-postgres writes each request in one go, so a read starts with a
+            // message's type byte.
+            if matches!(buffer[0], b'P' | b'B') && armed.swap(false, Ordering::SeqCst) {
+                cuts.fetch_add(1, Ordering::SeqCst);
+                return;
+            }
+            if to_server.write_all(&buffer[..read]).await.is_err() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        () = upstream => {}
+        _ = tokio::io::copy(&mut from_server, &mut to_client) => {}
+    }
+}
+
+#[tokio::test]
+async fn a_read_whose_pooled_connection_was_lost_is_answered_from_another() {
+    let proxy = CuttingProxy::start(&fresh_database().await).await;
+    let app = spawn_app(&[
+        ("DATABASE_URL", &proxy.url),
+        ("APP_DB_MIGRATE_ON_START", "true"),
+    ])
+    .await;
+    let created = app
+        .client
+        .post(format!("{}{COLLECTION}", app.address))
+        .json(&json!({"name": "kept", "message": "through a lost connection"}))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(created.status(), 201);
+    let location = created.headers()["location"]
+        .to_str()
+        .expect("a location")
+        .to_owned();
+
+    proxy.cut_next_query();
+    let page = app.get(COLLECTION).await;
+    assert_eq!(
+        page.status(),
+        200,
+        "the list is read again on another connection"
+    );
+    assert_eq!(json(page).await["items"][0]["name"], "kept");
+    assert_eq!(proxy.cuts(), 1, "the list met the cut");
+
+    proxy.cut_next_query();
+    let found = app.get(&location).await;
+    assert_eq!(found.status(), 200, "so is a single greeting");
+    assert_eq!(proxy.cuts(), 2, "the find met the cut");
+
+    // A write is not sent twice: whether it ran before its connection was lost is
+    // unknown, so the client is told to try again.
+    proxy.cut_next_query();
+    let refused = app
+        .client
+        .post(format!("{}{COLLECTION}", app.address))
+        .json(&json!({"name": "once", "message": "or not at all"}))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(refused.status(), 503);
+    assert_eq!(json(refused).await["error"]["code"], "database_unavailable");
+    assert_eq!(proxy.cuts(), 3, "the insert met the cut");
+
+    let metrics = app
+        .admin_get("/metrics")
+        .await
+        .text()
+        .await
+        .expect("a body");
+    assert!(
+        metrics.contains(r#"db_pool_errors_total{kind="connection_lost"} 3"#),
+        "each lost connection is counted:\n{metrics}"
+    );
 }
 
 #[tokio::test]

@@ -309,8 +309,17 @@ impl Binary {
 }
 
 impl Drop for Binary {
+    #[allow(
+        clippy::print_stderr,
+        reason = "the test harness captures it and shows it with the failure"
+    )]
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A failed test shows what the service said, which is most of why it failed
+        // (the harness prints a failed test's captured output and drops a passing one's).
+        if std::thread::panicking() {
+            eprintln!("--- the service's output ---\n{}", self.lines().join("\n"));
+        }
     }
 }
