@@ -102,7 +102,8 @@ pub struct Secrets {
     /// reading, so concurrent rejections wait for one read.
     last_reread: Mutex<Option<Instant>>,
     /// The credentials Postgres last rejected, while the secret's current version still
-    /// holds them.
+    /// holds them. Taken inside the watch's lock in `refresh`, so never held while
+    /// reading or sending on the watch.
     rejected: std::sync::Mutex<Option<DbCredentials>>,
 }
 
@@ -212,17 +213,20 @@ impl Secrets {
     async fn refresh(&self, reason: &'static str) {
         match self.fetch().await {
             Ok(mut values) => {
-                // The current version may still hold a password Postgres rejected while
-                // a rotation is half done: keep the one that works until it changes.
-                {
-                    let mut rejected = self.rejected.lock().unwrap_or_else(PoisonError::into_inner);
-                    if rejected.is_some() && values.database == *rejected {
-                        values.database.clone_from(&self.current().database);
-                    } else {
-                        *rejected = None;
-                    }
-                }
                 let changed = self.current.send_if_modified(|current| {
+                    // The current version may still hold a password Postgres rejected
+                    // while a rotation is half done: keep the one that works until it
+                    // changes. Decided under the watch's lock, so a pending version
+                    // adopted meanwhile is not overwritten by the rejected one.
+                    {
+                        let mut rejected =
+                            self.rejected.lock().unwrap_or_else(PoisonError::into_inner);
+                        if rejected.is_some() && values.database == *rejected {
+                            values.database.clone_from(&current.database);
+                        } else {
+                            *rejected = None;
+                        }
+                    }
                     let same = current.database == values.database
                         && current
                             .admin_token
