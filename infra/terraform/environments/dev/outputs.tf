@@ -23,6 +23,11 @@ output "service_name" {
   value       = module.stack.service_name
 }
 
+output "codedeploy_deployment_group_name" {
+  description = "CodeDeploy deployment group of a blue/green service (enable_blue_green); null with rolling deployments."
+  value       = module.stack.codedeploy_deployment_group_name
+}
+
 output "deploy_role_arn" {
   description = "Role the deploy workflow assumes through OIDC."
   value       = module.stack.deploy_role_arn

@@ -63,3 +63,9 @@ variable "enable_budget" {
   type        = bool
   default     = true
 }
+
+variable "enable_blue_green" {
+  description = "Deploy through CodeDeploy blue/green instead of ECS rolling updates (a test listener on 8443 for the new version before traffic moves)."
+  type        = bool
+  default     = false
+}

@@ -147,7 +147,8 @@ resource "aws_db_parameter_group" "this" {
   family      = local.parameter_group_family
   description = "PostgreSQL ${local.major_version} settings of ${var.name}"
 
-  # Connections without TLS are refused (the service uses sslmode=verify-full).
+  # Connections without TLS are refused: the service connects with sslmode=require,
+  # or verify-full with the RDS CA bundle.
   parameter {
     name  = "rds.force_ssl"
     value = "1"

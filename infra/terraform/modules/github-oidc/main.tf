@@ -4,11 +4,13 @@ locals {
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
 
   # Exact subjects only: the branch for jobs without an environment, and one
-  # per GitHub environment (whose protection rules then gate the deploy).
-  # Pull requests, tags, other branches and forks get none of them.
+  # per GitHub environment (whose protection rules then gate the deploy), bound to
+  # environment_branch when it is set. Pull requests, tags, other branches and forks
+  # get none of them.
+  environment_ref = var.environment_branch == null ? "" : ":ref:refs/heads/${var.environment_branch}"
   subjects = concat(
     [for branch in var.branch == null ? [] : [var.branch] : "repo:${var.github_repository}:ref:refs/heads/${branch}"],
-    [for e in var.github_environments : "repo:${var.github_repository}:environment:${e}"],
+    [for e in var.github_environments : "repo:${var.github_repository}:environment:${e}${local.environment_ref}"],
   )
 
   # arn:PARTITION:ecs:REGION:ACCOUNT:cluster/NAME

@@ -39,6 +39,17 @@ variable "branch" {
   }
 }
 
+variable "environment_branch" {
+  description = "The branch an environment's jobs must run from, bound into their subject: repo:OWNER/REPO:environment:NAME:ref:refs/heads/BRANCH. GitHub puts the ref in the subject only once the repository's OIDC subject template includes the claims repo, context and ref (README). null accepts the default subject, repo:OWNER/REPO:environment:NAME, leaving the branch to the environment's deployment branch policy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.environment_branch == null || (can(regex("^[A-Za-z0-9._/-]{1,255}$", var.environment_branch)) && !startswith(coalesce(var.environment_branch, "-"), "refs/") && !strcontains(coalesce(var.environment_branch, "-"), ".."))
+    error_message = "environment_branch must be a plain branch name such as \"main\" (no \"refs/heads/\" prefix, no wildcards), or null."
+  }
+}
+
 variable "github_environments" {
   description = "GitHub environments whose jobs may assume the deploy role, for example [\"dev\", \"staging\", \"prod\"]. A job that names an environment gets the subject \"repo:OWNER/REPO:environment:NAME\" instead of the branch one."
   type        = list(string)

@@ -145,10 +145,12 @@ module "github_oidc" {
 
   name              = local.name
   github_repository = var.github_repository
-  # Only the jobs of the environment's GitHub environment, whose protection rules
-  # (reviewers, the main branch only) then gate every deploy; no branch subject.
+  # Only the jobs of the environment's GitHub environment (whose protection rules,
+  # such as required reviewers, then gate every deploy) running from main; no branch
+  # subject, so no job outside the environment can deploy.
   branch                 = null
   github_environments    = [var.environment]
+  environment_branch     = var.github_deploy_branch
   task_definition_family = module.service.task_definition_family
   create_oidc_provider   = var.create_github_oidc_provider
   oidc_provider_arn      = var.github_oidc_provider_arn

@@ -110,6 +110,11 @@ variable "min_capacity" {
     condition     = var.min_capacity >= 1
     error_message = "min_capacity must be at least 1."
   }
+
+  validation {
+    condition     = var.environment != "prod" || var.min_capacity >= 2
+    error_message = "prod runs at least two tasks (min_capacity >= 2): one task's failure or replacement must not take the service down."
+  }
 }
 
 variable "max_capacity" {
@@ -193,6 +198,11 @@ variable "database_multi_az" {
   description = "A standby database in a second zone."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.environment != "prod" || var.database_multi_az
+    error_message = "prod's database has a standby in a second zone (database_multi_az = true)."
+  }
 }
 
 variable "database_backup_retention_days" {
@@ -234,6 +244,11 @@ variable "deletion_protection" {
   description = "Protect the ALB and the database from deletion, keep a final snapshot, and keep non-empty buckets and repositories (prod)."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.environment != "prod" || var.deletion_protection
+    error_message = "prod's load balancer and database are protected from deletion (deletion_protection = true)."
+  }
 }
 
 variable "force_destroy" {
@@ -276,6 +291,12 @@ variable "github_repository" {
   description = "owner/repo whose workflows may deploy this environment through OIDC; null makes no deploy role."
   type        = string
   default     = null
+}
+
+variable "github_deploy_branch" {
+  description = "The branch the environment's deploy jobs must run from, bound into the OIDC subject (the repository's subject template must include repo, context and ref: modules/github-oidc/README.md); null leaves it to the GitHub environment's deployment branch policy."
+  type        = string
+  default     = "main"
 }
 
 variable "create_github_oidc_provider" {

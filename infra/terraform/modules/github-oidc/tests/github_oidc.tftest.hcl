@@ -331,6 +331,34 @@ run "environments_only_when_the_branch_is_null" {
   }
 }
 
+run "environments_bound_to_a_branch" {
+  command = plan
+
+  variables {
+    branch              = null
+    github_environments = ["staging", "prod"]
+    environment_branch  = "main"
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == [
+      "repo:example-org/hello-service:environment:staging:ref:refs/heads/main",
+      "repo:example-org/hello-service:environment:prod:ref:refs/heads/main",
+    ]
+    error_message = "With environment_branch, an environment's job may assume the role only from that branch (the subject GitHub makes from the claims repo, context and ref)."
+  }
+}
+
+run "rejects_a_wildcard_environment_branch" {
+  command = plan
+
+  variables {
+    environment_branch = "release/*"
+  }
+
+  expect_failures = [var.environment_branch]
+}
+
 run "rejects_no_subject_at_all" {
   command = plan
 

@@ -95,3 +95,56 @@ run "the_admin_port_cannot_be_the_app_port" {
 
   expect_failures = [var.app_port]
 }
+
+# prod's promises are rules of the stack, not only the values prod happens to pass.
+run "prod_with_one_task_is_refused" {
+  command = plan
+
+  variables {
+    environment         = "prod"
+    min_capacity        = 1
+    database_multi_az   = true
+    deletion_protection = true
+  }
+
+  expect_failures = [var.min_capacity]
+}
+
+run "prod_without_a_standby_database_is_refused" {
+  command = plan
+
+  variables {
+    environment         = "prod"
+    min_capacity        = 2
+    database_multi_az   = false
+    deletion_protection = true
+  }
+
+  expect_failures = [var.database_multi_az]
+}
+
+run "prod_without_deletion_protection_is_refused" {
+  command = plan
+
+  variables {
+    environment         = "prod"
+    min_capacity        = 2
+    database_multi_az   = true
+    deletion_protection = false
+  }
+
+  expect_failures = [var.deletion_protection]
+}
+
+run "the_deploy_role_accepts_the_environment_from_main_only" {
+  command = plan
+
+  variables {
+    github_repository = "hello-service/hello-service"
+  }
+
+  assert {
+    condition     = module.github_oidc[0].allowed_subjects == ["repo:hello-service/hello-service:environment:dev:ref:refs/heads/main"]
+    error_message = "The deploy role is for the environment's own GitHub environment, on main."
+  }
+}
