@@ -11,9 +11,11 @@ locals {
   # The target groups that can carry live traffic. With CodeDeploy blue/green
   # the live one alternates, so the per-target-group alarms watch both; the
   # idle one has no requests and no targets, which the alarms treat as fine.
+  # Keyed by the switch, not by the green suffix: the suffix is known only once the
+  # green target group exists, and for_each keys must be known at plan.
   target_groups = merge(
     { primary = var.target_group_arn_suffix },
-    var.green_target_group_arn_suffix == null ? {} : { green = var.green_target_group_arn_suffix },
+    var.enable_blue_green ? { green = var.green_target_group_arn_suffix } : {},
   )
   target_group_alarm_suffix = {
     primary = ""

@@ -53,6 +53,12 @@ variable "target_group_arn_suffix" {
   }
 }
 
+variable "enable_blue_green" {
+  description = "The service deploys through CodeDeploy blue/green: the green target group (green_target_group_arn_suffix) gets its own latency and unhealthy-host alarms."
+  type        = bool
+  default     = false
+}
+
 variable "green_target_group_arn_suffix" {
   description = "ARN suffix of the blue/green \"green\" target group, or null. With CodeDeploy blue/green, live traffic alternates between the two target groups, so the latency and unhealthy-host alarms are made for both."
   type        = string
@@ -61,6 +67,11 @@ variable "green_target_group_arn_suffix" {
   validation {
     condition     = var.green_target_group_arn_suffix == null || can(regex("^targetgroup/[A-Za-z0-9-]+/[0-9a-f]+$", var.green_target_group_arn_suffix))
     error_message = "green_target_group_arn_suffix must be null or look like targetgroup/NAME/ID."
+  }
+
+  validation {
+    condition     = !var.enable_blue_green || var.green_target_group_arn_suffix != null
+    error_message = "With enable_blue_green, green_target_group_arn_suffix names the green target group."
   }
 }
 

@@ -74,6 +74,7 @@ module "observability" {
   service_name                  = local.name
   alb_arn_suffix                = module.alb.alb_arn_suffix
   target_group_arn_suffix       = module.alb.target_group_arn_suffix
+  enable_blue_green             = var.enable_blue_green
   green_target_group_arn_suffix = module.alb.green_target_group_arn_suffix
   alarm_emails                  = var.alarm_emails
   min_running_tasks             = var.min_capacity

@@ -109,6 +109,7 @@ run "every_alarm_notifies_the_topic_on_alarm_and_ok" {
 
   variables {
     database_instance_identifier  = "hello-service-test"
+    enable_blue_green             = true
     green_target_group_arn_suffix = "targetgroup/hello-service-test-green/1a2b3c4d5e6f7a8b"
   }
 
@@ -246,6 +247,7 @@ run "blue_green_watches_both_target_groups" {
   command = plan
 
   variables {
+    enable_blue_green             = true
     green_target_group_arn_suffix = "targetgroup/hello-service-test-green/1a2b3c4d5e6f7a8b"
   }
 
@@ -412,4 +414,14 @@ run "rejects_bad_arn_suffixes_and_thresholds" {
     var.p99_latency_threshold_seconds,
     var.database_instance_identifier,
   ]
+}
+
+run "blue_green_without_the_green_target_group_is_refused" {
+  command = plan
+
+  variables {
+    enable_blue_green = true
+  }
+
+  expect_failures = [var.green_target_group_arn_suffix]
 }
