@@ -25,6 +25,8 @@ module "stack" {
   enable_autoscaling  = var.enable_autoscaling
   enable_blue_green   = var.enable_blue_green
 
+  ecr_replication_regions = var.ecr_replication_regions
+
   log_level          = "info,hello_service=debug"
   log_retention_days = 14
   trace_sample_ratio = 1

@@ -69,3 +69,9 @@ variable "enable_blue_green" {
   type        = bool
   default     = false
 }
+
+variable "ecr_replication_regions" {
+  description = "Regions the image repository is replicated to; empty manages no replication."
+  type        = list(string)
+  default     = []
+}

@@ -28,8 +28,9 @@ module "network" {
 module "ecr" {
   source = "../ecr"
 
-  name         = local.name
-  force_delete = var.force_destroy
+  name                = local.name
+  force_delete        = var.force_destroy
+  replication_regions = var.ecr_replication_regions
 }
 
 module "alb" {

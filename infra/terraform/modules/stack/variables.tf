@@ -263,6 +263,13 @@ variable "enable_waf" {
   default     = true
 }
 
+variable "ecr_replication_regions" {
+  description = "Regions the image repository is replicated to, so a deploy there finds its image (the registry's replication configuration is one per account and region: modules/ecr/README.md). Empty manages none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "enable_blue_green" {
   description = "Deploy through CodeDeploy blue/green (two target groups, a test listener) instead of ECS rolling updates."
   type        = bool
