@@ -147,11 +147,56 @@ locals {
     },
   ]
 
-  database_widget_definitions = [
+  # The service's own metrics (DESIGN.md 4), as the collector sidecar sends them: the
+  # gauges, whose names the awsemf exporter keeps as they are on /metrics.
+  app_widget_definitions = [
     {
       type   = "metric"
       x      = 0
       y      = 12
+      width  = 12
+      height = 6
+      properties = {
+        title   = "Service: requests in flight"
+        region  = local.region
+        view    = "timeSeries"
+        stacked = false
+        period  = 60
+        stat    = "Maximum"
+        metrics = [
+          [var.metrics_namespace, "http_server_requests_in_flight", "environment", var.metrics_environment, { label = "In flight (busiest task)" }],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      x      = 12
+      y      = 12
+      width  = 12
+      height = 6
+      properties = {
+        title   = "Service: database pool"
+        region  = local.region
+        view    = "timeSeries"
+        stacked = false
+        period  = 60
+        stat    = "Maximum"
+        metrics = [
+          [var.metrics_namespace, "db_pool_connections", "environment", var.metrics_environment, "state", "in_use", { label = "In use" }],
+          [var.metrics_namespace, "db_pool_connections", "environment", var.metrics_environment, "state", "idle", { label = "Idle" }],
+          [var.metrics_namespace, "db_pool_max_connections", "environment", var.metrics_environment, { label = "Pool size" }],
+        ]
+      }
+    },
+  ]
+  app_widgets = [for widget in local.app_widget_definitions : widget if var.metrics_environment != null]
+  app_rows    = var.metrics_environment == null ? 0 : 6
+
+  database_widget_definitions = [
+    {
+      type   = "metric"
+      x      = 0
+      y      = 12 + local.app_rows
       width  = 8
       height = 6
       properties = {
@@ -173,7 +218,7 @@ locals {
     {
       type   = "metric"
       x      = 8
-      y      = 12
+      y      = 12 + local.app_rows
       width  = 8
       height = 6
       properties = {
@@ -194,7 +239,7 @@ locals {
     {
       type   = "metric"
       x      = 16
-      y      = 12
+      y      = 12 + local.app_rows
       width  = 8
       height = 6
       properties = {
@@ -220,7 +265,7 @@ locals {
   alarm_widget = {
     type   = "alarm"
     x      = 0
-    y      = local.database_enabled ? 18 : 12
+    y      = (local.database_enabled ? 18 : 12) + local.app_rows
     width  = 24
     height = 4
     properties = {
@@ -230,7 +275,7 @@ locals {
   }
 
   dashboard_body = jsonencode({
-    widgets = concat(local.service_widgets, local.database_widgets, [local.alarm_widget])
+    widgets = concat(local.service_widgets, local.app_widgets, local.database_widgets, [local.alarm_widget])
   })
 }
 

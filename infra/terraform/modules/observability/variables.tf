@@ -193,3 +193,16 @@ variable "database_connections_threshold" {
     error_message = "database_connections_threshold must be a whole number of at least 1."
   }
 }
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the service's own metrics (the collector sidecar's awsemf exporter), for the dashboard's service panels."
+  type        = string
+  nullable    = false
+  default     = "hello-service"
+}
+
+variable "metrics_environment" {
+  description = "Value of the environment dimension of the service's own metrics; null draws no service panels."
+  type        = string
+  default     = null
+}

@@ -67,3 +67,13 @@ output "desired_count" {
   description = "Tasks the service was created with (autoscaling moves it between min_capacity and max_capacity afterwards)."
   value       = one(concat(aws_ecs_service.this[*].desired_count, aws_ecs_service.blue_green[*].desired_count))
 }
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace the collector sends the service's own metrics to."
+  value       = var.metrics_namespace
+}
+
+output "metrics_environment" {
+  description = "Value of the environment dimension of the service's own metrics."
+  value       = local.environment
+}

@@ -80,6 +80,9 @@ module "observability" {
   alarm_emails                  = var.alarm_emails
   min_running_tasks             = var.min_capacity
   database_instance_identifier  = module.database.instance_identifier
+  # Outputs that echo the service's variables: no dependency on its resources.
+  metrics_namespace   = module.service.metrics_namespace
+  metrics_environment = module.service.metrics_environment
   # Each task holds up to APP_DB_POOL_MAX (16) connections.
   database_connections_threshold = var.database_connections_alarm_threshold
 }

@@ -425,3 +425,26 @@ run "blue_green_without_the_green_target_group_is_refused" {
 
   expect_failures = [var.green_target_group_arn_suffix]
 }
+
+run "the_services_own_metrics_on_the_dashboard" {
+  command = plan
+
+  variables {
+    metrics_namespace   = "hello-service"
+    metrics_environment = "dev"
+  }
+
+  assert {
+    condition = toset(flatten([
+      for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
+        for m in w.properties.metrics : m[1] if try(m[0] == "hello-service" && m[2] == "environment" && m[3] == "dev", false)
+      ] if w.type == "metric"
+    ])) == toset(["http_server_requests_in_flight", "db_pool_connections", "db_pool_max_connections"])
+    error_message = "The dashboard draws the service's gauges by their DESIGN.md names, in the collector's namespace and the environment's dimension."
+  }
+
+  assert {
+    condition     = one([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : w.y if w.type == "alarm"]) == 18
+    error_message = "The service's panels take a row above the alarms."
+  }
+}
