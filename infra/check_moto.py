@@ -27,7 +27,7 @@ ADMIN_PORT = 9090
 # What the moto run leaves out, and why: the dev environment's switches for an
 # emulator turn them off (docs/infrastructure.md).
 LEFT_OUT = {
-    "aws_appautoscaling_target": "moto lacks the tag API the provider calls (the apply hangs)",
+    "aws_appautoscaling_target": "moto lacks the tag API the provider calls, and the apply hangs",
     "aws_appautoscaling_policy": "needs the autoscaling target",
     "aws_budgets_budget": "moto does not implement budgets",
 }
