@@ -112,6 +112,7 @@ def blue_green(outputs):
     """The service is deployed by CodeDeploy: two target groups, the test listener, rollback."""
     cluster, name = outputs["cluster_name"]["value"], outputs["service_name"]["value"]
     svc = boto3.client("ecs").describe_services(cluster=cluster, services=[name])["services"][0]
+    check(svc["status"] == "ACTIVE", f"the service is {svc['status']}")
     check(svc.get("deploymentController", {}).get("type") == "CODE_DEPLOY", "the service is not under CodeDeploy")
     codedeploy = boto3.client("codedeploy")
     applications = codedeploy.list_applications()["applications"]

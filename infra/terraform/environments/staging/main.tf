@@ -32,8 +32,8 @@ module "stack" {
 
   deletion_protection = false
 
-  # A quarter above the estimate in docs/infrastructure.md, so the 80% notice means
-  # the month is running past it, not that it is a normal month.
+  # Between dev's and prod's (dev's shape with two tasks and a larger database), so the
+  # 80% notice means a month running past the usual, not a normal month.
   budget_limit_usd = 300
 
   github_repository           = var.github_repository

@@ -48,10 +48,17 @@ variable "environment_branch" {
     condition     = var.environment_branch == null || (can(regex("^[A-Za-z0-9._/-]{1,255}$", var.environment_branch)) && !startswith(coalesce(var.environment_branch, "-"), "refs/") && !strcontains(coalesce(var.environment_branch, "-"), ".."))
     error_message = "environment_branch must be a plain branch name such as \"main\" (no \"refs/heads/\" prefix, no wildcards), or null."
   }
+
+  validation {
+    # The subject template that adds the ref to environment subjects changes the
+    # subject of jobs without an environment too, so the branch subject would not match.
+    condition     = var.environment_branch == null || var.branch == null
+    error_message = "environment_branch cannot be combined with a branch subject: set branch = null (the subject template it needs changes the subjects of jobs without an environment too)."
+  }
 }
 
 variable "github_environments" {
-  description = "GitHub environments whose jobs may assume the deploy role, for example [\"dev\", \"staging\", \"prod\"]. A job that names an environment gets the subject \"repo:OWNER/REPO:environment:NAME\" instead of the branch one."
+  description = "GitHub environments whose jobs may assume the deploy role, for example [\"dev\", \"staging\", \"prod\"]. A job that names an environment gets the subject \"repo:OWNER/REPO:environment:NAME\" (with environment_branch, \":ref:refs/heads/BRANCH\" after it) instead of the branch one."
   type        = list(string)
   default     = []
   nullable    = false

@@ -353,7 +353,20 @@ run "rejects_a_wildcard_environment_branch" {
   command = plan
 
   variables {
+    branch             = null
     environment_branch = "release/*"
+  }
+
+  expect_failures = [var.environment_branch]
+}
+
+run "rejects_an_environment_branch_beside_a_branch_subject" {
+  command = plan
+
+  variables {
+    branch              = "main"
+    github_environments = ["prod"]
+    environment_branch  = "main"
   }
 
   expect_failures = [var.environment_branch]
