@@ -189,8 +189,9 @@ locals {
       }
     },
   ]
-  app_widgets = [for widget in local.app_widget_definitions : widget if var.metrics_environment != null]
-  app_rows    = var.metrics_environment == null ? 0 : 6
+  app_enabled = var.metrics_environment != null
+  app_widgets = [for widget in local.app_widget_definitions : widget if local.app_enabled]
+  app_rows    = local.app_enabled ? 6 : 0
 
   database_widget_definitions = [
     {
