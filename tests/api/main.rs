@@ -13,6 +13,7 @@ mod metrics;
 mod migrations;
 mod moto;
 mod otlp;
+mod pipeline;
 mod routes;
 mod secrets;
 mod shutdown;

@@ -42,3 +42,33 @@ output "shape" {
   description = "The environment's shape: zones, NAT gateways, tasks, health check, protection."
   value       = module.stack.shape
 }
+
+output "codedeploy_deployment_group_name" {
+  description = "CodeDeploy deployment group of a blue/green service (enable_blue_green); null with rolling deployments."
+  value       = module.stack.codedeploy_deployment_group_name
+}
+
+output "codedeploy_app_name" {
+  description = "CodeDeploy application of a blue/green service; null with rolling deployments."
+  value       = module.stack.codedeploy_app_name
+}
+
+output "alb_zone_id" {
+  description = "Route 53 zone id of the load balancer, for an alias record of the environment's host name."
+  value       = module.stack.alb_zone_id
+}
+
+output "task_definition_family" {
+  description = "Family of the service's task definition: scripts/deploy registers its revisions."
+  value       = module.stack.task_definition_family
+}
+
+output "private_subnet_ids" {
+  description = "Subnets of one-off tasks such as the migration (scripts/migrate-task)."
+  value       = module.stack.private_subnet_ids
+}
+
+output "service_security_group_id" {
+  description = "Security group of one-off tasks such as the migration (scripts/migrate-task)."
+  value       = module.stack.service_security_group_id
+}

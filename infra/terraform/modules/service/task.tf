@@ -169,6 +169,10 @@ locals {
         { containerPort = var.admin_port, hostPort = var.admin_port, protocol = "tcp" },
       ]
 
+      # A soft limit only: the service may use the task's free memory in a burst,
+      # and ECS keeps this much for it beside the collector.
+      memoryReservation = var.app_memory_reservation
+
       # The image is distroless: no shell, nothing written to disk, runs as
       # the nonroot user, needs no Linux capability.
       readonlyRootFilesystem = true

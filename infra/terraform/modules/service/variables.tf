@@ -291,6 +291,17 @@ variable "collector_image" {
   }
 }
 
+variable "app_memory_reservation" {
+  description = "MiB of the task's memory reserved for the service's container (its soft limit, no hard one): the service's resident memory under load is 19 to 25 MiB (docs/benchmarks.md), so the rest of the task stays free for bursts and the collector."
+  type        = number
+  default     = 64
+
+  validation {
+    condition     = var.app_memory_reservation >= 32 && floor(var.app_memory_reservation) == var.app_memory_reservation
+    error_message = "app_memory_reservation must be a whole number of MiB, 32 or more."
+  }
+}
+
 variable "collector_memory_reservation" {
   description = "MiB of the task's memory reserved for the collector sidecar (its soft limit)."
   type        = number

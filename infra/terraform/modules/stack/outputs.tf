@@ -96,3 +96,13 @@ output "shape" {
     database_deletion_protection = module.database.deletion_protection
   }
 }
+
+output "task_definition_family" {
+  description = "Family of the service's task definition, whose revisions the deploy pipeline registers."
+  value       = module.service.task_definition_family
+}
+
+output "codedeploy_app_name" {
+  description = "CodeDeploy application (null unless enable_blue_green)."
+  value       = module.service.codedeploy_app_name
+}
