@@ -30,10 +30,15 @@ stack_load() {
   service=$(stack_output service_name)
 }
 
-# stack_output NAME: one output's value; empty when it is null, fails when it is missing.
+# stack_output NAME: one output's value (a list joined with commas); fails when it is
+# missing. stack_optional NAME: empty when it is missing, as Terraform leaves out an
+# output whose value is null (the CodeDeploy names of a rolling environment).
 stack_output() {
   jq -er --arg name "$1" 'if has($name) then (.[$name].value // "") | if type == "array" then join(",") else . end else error("missing") end' \
     <<<"$stack_outputs" 2>/dev/null || die "the $stack_env environment has no output '$1' (terraform apply it first)"
+}
+stack_optional() {
+  jq -r --arg name "$1" '.[$name].value // ""' <<<"$stack_outputs"
 }
 
 # current_task_definition: the ARN the service runs now.
@@ -54,7 +59,7 @@ previous_of() {
 # runs out. Fails when ECS's circuit breaker or CodeDeploy rolled it back.
 switch_to() {
   local arn=$1 group app deadline=$((SECONDS + ${DEPLOY_TIMEOUT:-900}))
-  group=$(stack_output codedeploy_deployment_group_name)
+  group=$(stack_optional codedeploy_deployment_group_name)
   if [ -n "$group" ]; then
     app=$(stack_output codedeploy_app_name)
     local appspec deployment status
