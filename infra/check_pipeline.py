@@ -51,9 +51,10 @@ def run(outputs_file, *command, timeout="60"):
     return result
 
 
-def push_image(repository):
-    """Pushes an image manifest to the repository and returns its digest, as ECR gives it."""
-    config = json.dumps({"architecture": "arm64", "os": "linux"}).encode()
+def push_image(repository, tag):
+    """Pushes an image manifest under a tag of its own (tags are immutable) to the
+    repository, and returns its digest as ECR gives it."""
+    config = json.dumps({"architecture": "arm64", "os": "linux", "config": {"Labels": {"test": tag}}}).encode()
     manifest = {
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
@@ -64,7 +65,7 @@ def push_image(repository):
         },
         "layers": [],
     }
-    image = boto3.client("ecr").put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag="sha-pipeline-test")
+    image = boto3.client("ecr").put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)
     return image["image"]["imageId"]["imageDigest"]
 
 
@@ -100,7 +101,7 @@ def rolling(outputs_file):
 
     before = service_state(outputs)
     before_definition = definition(before)
-    digest = push_image(repository)
+    digest = push_image(repository, "sha-pipeline-rolling")
 
     # A digest the repository does not hold: refused, nothing registered or moved.
     missing = "sha256:" + hashlib.sha256(b"never pushed").hexdigest()
@@ -161,7 +162,7 @@ def rolling(outputs_file):
 def blue_green(outputs_file):
     outputs = values(outputs_file)
     repository = outputs["ecr_repository_url"].split("/", 1)[1]
-    digest = push_image(repository)
+    digest = push_image(repository, "sha-pipeline-blue-green")
     before = service_state(outputs)
     result = run(outputs_file, "scripts/deploy", "dev", digest, timeout="3")
     # moto accepts the deployment and never runs it: the wait ends, saying so.
