@@ -3,8 +3,8 @@
 # names from its Terraform outputs, and the ECS calls they have in common. Sourced, not run.
 #
 # The outputs are `terraform output -json` of infra/terraform/environments/ENV, read
-# through TF_OUTPUTS (a file holding that JSON) when it is set, else by running
-# terraform there (after its `terraform init`, as the deploy workflow's job has done).
+# through TF_OUTPUTS (a file holding that JSON) when it is set, else from
+# `scripts/infra ENV output` (after its init, as the deploy workflow's job has done).
 # Talks to AWS through the AWS CLI (v1 or v2): the region and credentials as the CLI
 # finds them, AWS_ENDPOINT_URL for an emulator.
 
@@ -23,8 +23,8 @@ stack_load() {
   if [ -n "${TF_OUTPUTS:-}" ]; then
     stack_outputs=$(cat "$TF_OUTPUTS") || die "cannot read TF_OUTPUTS=$TF_OUTPUTS"
   else
-    stack_outputs=$(terraform -chdir="$stack_root/infra/terraform/environments/$stack_env" output -json) \
-      || die "no Terraform outputs for $stack_env: run terraform init there first, or set TF_OUTPUTS"
+    stack_outputs=$("$stack_root/scripts/infra" "$stack_env" output) \
+      || die "no Terraform outputs for $stack_env: run scripts/infra $stack_env plan first, or set TF_OUTPUTS"
   fi
   cluster=$(stack_output cluster_name)
   service=$(stack_output service_name)
