@@ -39,11 +39,13 @@ def check(condition, message):
     return condition
 
 
-def run(outputs_file, *command, timeout="60"):
-    """Runs a project script the way the deploy workflow does, with moto's settings."""
+def run(outputs_file, *command, deploy_timeout="60"):
+    """Runs a project script the way the deploy workflow does, with moto's settings.
+    deploy_timeout bounds the wait for the service or CodeDeploy alone: the migration
+    task keeps its own minute, which a loaded machine needs for moto's polls."""
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env["PATH"]
-    env.update(TF_OUTPUTS=outputs_file, DEPLOY_POLL="0.2", DEPLOY_TIMEOUT=timeout, MIGRATE_TIMEOUT=timeout)
+    env.update(TF_OUTPUTS=outputs_file, DEPLOY_POLL="0.2", DEPLOY_TIMEOUT=deploy_timeout, MIGRATE_TIMEOUT="60")
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     print(f"$ {' '.join(command)}  -> exit {result.returncode}", file=sys.stderr)
     for line in (result.stdout + result.stderr).strip().splitlines():
@@ -164,7 +166,7 @@ def blue_green(outputs_file):
     repository = outputs["ecr_repository_url"].split("/", 1)[1]
     digest = push_image(repository, "sha-pipeline-blue-green")
     before = service_state(outputs)
-    result = run(outputs_file, "scripts/deploy", "dev", digest, timeout="3")
+    result = run(outputs_file, "scripts/deploy", "dev", digest, deploy_timeout="3")
     # moto accepts the deployment and never runs it: the wait ends, saying so.
     check(result.returncode != 0 and "CodeDeploy deployment" in result.stderr and "still Created" in result.stderr,
           "under moto, the blue/green deploy waits on CodeDeploy and times out saying so")
