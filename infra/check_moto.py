@@ -4,6 +4,7 @@
     python infra/check_moto.py applied OUTPUTS.json           # dev, read back from AWS
     python infra/check_moto.py options OUTPUTS.json           # dev with its options on
     python infra/check_moto.py left-out PLAN.json...          # what the plans left out
+    python infra/check_moto.py terraform-role OUTPUTS.json PLAN.json  # the pipeline's roles
 
 tags: every resource that takes tags carries the five default tags, as the real
 provider merges the default_tags into tags_all (a mocked provider computes none).
@@ -11,7 +12,10 @@ applied, options: what the AWS APIs answer matches the contract in DESIGN.md (po
 health path, the task's hardening, the database's managed secret; with the options on,
 the CodeDeploy blue/green wiring and the repository's replication). left-out: the
 resource types of the configuration that none of the plans holds; each must be one
-moto cannot do, with its reason in LEFT_OUT.
+moto cannot do, with its reason in LEFT_OUT. terraform-role: the roles the deploy
+workflow runs Terraform with exist, trusted by the environment's jobs (apply) and by
+its plan environment's (plan), and the Terraform role may use the IAM service of every
+resource type the configuration declares (IAM_SERVICES maps one to the other).
 
 Runs with the moto virtualenv's Python (boto3); AWS_ENDPOINT_URL points at moto.
 """
@@ -31,6 +35,36 @@ LEFT_OUT = {
     "aws_appautoscaling_target": "moto lacks the tag API the provider calls, and the apply hangs",
     "aws_appautoscaling_policy": "needs the autoscaling target",
     "aws_budgets_budget": "moto does not implement budgets",
+}
+
+# The IAM service of each resource type, by the longest prefix of its name: a new type
+# fails the terraform-role check until it is mapped here and its service is given to
+# the Terraform role (infra/terraform/modules/github-oidc/terraform.tf).
+IAM_SERVICES = {
+    "aws_appautoscaling_": "application-autoscaling",
+    "aws_budgets_": "budgets",
+    "aws_cloudwatch_log_": "logs",
+    "aws_cloudwatch_": "cloudwatch",
+    "aws_codedeploy_": "codedeploy",
+    "aws_db_": "rds",
+    "aws_default_security_group": "ec2",
+    "aws_ecr_": "ecr",
+    "aws_ecs_": "ecs",
+    "aws_eip": "ec2",
+    "aws_flow_log": "ec2",
+    "aws_iam_": "iam",
+    "aws_internet_gateway": "ec2",
+    "aws_kms_": "kms",
+    "aws_lb": "elasticloadbalancing",
+    "aws_nat_gateway": "ec2",
+    "aws_route": "ec2",
+    "aws_s3_": "s3",
+    "aws_secretsmanager_": "secretsmanager",
+    "aws_security_group": "ec2",
+    "aws_sns_": "sns",
+    "aws_subnet": "ec2",
+    "aws_vpc": "ec2",
+    "aws_wafv2_": "wafv2",
 }
 
 failures = []
@@ -161,6 +195,68 @@ def left_out(plans):
     return sorted(missing)
 
 
+def configured_types(plan):
+    kinds = set()
+
+    def walk(module):
+        kinds.update(r["type"] for r in module.get("resources", []) if r["mode"] == "managed")
+        for call in module.get("module_calls", {}).values():
+            walk(call["module"])
+
+    walk(plan["configuration"]["root_module"])
+    return kinds
+
+
+def as_list(value):
+    """A policy's Action or Resource, which is a string or a list of them."""
+    return [] if value is None else [value] if isinstance(value, str) else value
+
+
+def role_documents(arn):
+    iam = boto3.client("iam")
+    name = arn.rsplit("/", 1)[1]
+    trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+    policies = [iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
+                for p in iam.list_role_policies(RoleName=name)["PolicyNames"]]
+    attached = [a["PolicyArn"] for a in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
+    return trust, [s for p in policies for s in p["Statement"]], attached
+
+
+def subjects(trust):
+    condition = trust["Statement"][0]["Condition"]
+    return condition.get("StringEquals", {}).get("token.actions.githubusercontent.com:sub") or []
+
+
+def terraform_role(outputs, plan):
+    """The roles the deploy workflow runs Terraform with, as moto holds them."""
+    repository = "hello-service/hello-service"
+    arn = outputs["terraform_role_arn"]["value"]
+    trust, statements, _ = role_documents(arn)
+    check(subjects(trust) == [f"repo:{repository}:environment:dev:ref:refs/heads/main"],
+          f"the Terraform role trusts {subjects(trust)}")
+    allowed = {a.split(":")[0] for s in statements if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+    services = set()
+    for kind in sorted(configured_types(plan)):
+        prefix = max((p for p in IAM_SERVICES if kind.startswith(p)), key=len, default=None)
+        check(prefix is not None, f"{kind}: no IAM service in IAM_SERVICES (map it, and give it to the Terraform role)")
+        if prefix is not None:
+            services.add(IAM_SERVICES[prefix])
+    for service in sorted(services - allowed):
+        check(False, f"the Terraform role may not use {service}, which the stack's resources need")
+    check(any(s["Effect"] == "Allow" and "s3:PutObject" in as_list(s["Action"])
+              and any(r.endswith("/hello-service/dev/terraform.tfstate") for r in as_list(s.get("Resource")))
+              for s in statements), "the Terraform role may not write dev's state")
+
+    trust, statements, attached = role_documents(outputs["plan_role_arn"]["value"])
+    check(subjects(trust) == [f"repo:{repository}:environment:dev-plan:ref:refs/heads/main"],
+          f"the plan role trusts {subjects(trust)}")
+    check(attached == ["arn:aws:iam::aws:policy/ReadOnlyAccess"], f"the plan role has {attached}")
+    writes = [r for s in statements if s["Effect"] == "Allow" and "s3:PutObject" in as_list(s["Action"])
+              for r in as_list(s.get("Resource"))]
+    check(writes and all(r.endswith(".tflock") for r in writes), f"the plan role may write {writes}, not the lock alone")
+    return len(services)
+
+
 def finish(summary):
     if failures:
         for failure in failures:
@@ -191,6 +287,9 @@ def main():
     elif command == "left-out":
         missing = left_out([json.load(open(path)) for path in args])
         finish("left out: " + "; ".join(f"{kind} ({LEFT_OUT[kind]})" for kind in missing if kind in LEFT_OUT))
+    elif command == "terraform-role":
+        count = terraform_role(json.loads(open(args[0]).read()), json.load(open(args[1])))
+        finish(f"the Terraform role covers the {count} services of the stack's resource types; the plan role reads, and writes only the lock")
     else:
         sys.exit(f"unknown command {command}")
 

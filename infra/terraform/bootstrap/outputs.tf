@@ -23,18 +23,11 @@ output "region" {
   value       = var.region
 }
 
-output "backend_config_example" {
-  description = "A backend block for one environment, ready to paste into its versions.tf (change the key per environment)."
+output "environment_variables" {
+  description = "The backend's settings as scripts/infra and the deploy workflow read them: export these lines by hand, and set the same variables on each GitHub environment (docs/pipeline.md). The environments' backend blocks already hold the rest (key, encrypt, use_lockfile)."
   value       = <<-EOT
-    terraform {
-      backend "s3" {
-        bucket       = "${aws_s3_bucket.state.bucket}"
-        key          = "hello-service/dev/terraform.tfstate"
-        region       = "${var.region}"
-        encrypt      = true
-        kms_key_id   = "${aws_kms_key.state.arn}"
-        use_lockfile = true
-      }
-    }
+    export TF_STATE_BUCKET=${aws_s3_bucket.state.bucket}
+    export TF_STATE_KMS_KEY_ARN=${aws_kms_key.state.arn}
+    export AWS_REGION=${var.region}
   EOT
 }

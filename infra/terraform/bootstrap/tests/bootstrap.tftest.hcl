@@ -167,22 +167,22 @@ run "only_the_logging_service_writes_the_access_logs" {
   }
 }
 
-run "backend_example_uses_the_native_lock_file" {
+run "environment_variables_name_the_bucket_its_key_and_region" {
   command = plan
 
   assert {
-    condition     = strcontains(output.backend_config_example, "use_lockfile = true") && strcontains(output.backend_config_example, "bucket       = \"acme-hello-service-tfstate\"")
-    error_message = "The backend example must name the bucket and use the S3 lock file."
+    condition     = strcontains(output.environment_variables, "export TF_STATE_BUCKET=acme-hello-service-tfstate\n")
+    error_message = "The variables must name the state bucket."
   }
 
   assert {
-    condition     = !strcontains(output.backend_config_example, "dynamodb")
-    error_message = "The backend example must not use a DynamoDB lock table."
+    condition     = strcontains(output.environment_variables, "export TF_STATE_KMS_KEY_ARN=${aws_kms_key.state.arn}\n")
+    error_message = "The variables must name the state key."
   }
 
   assert {
-    condition     = strcontains(output.backend_config_example, "kms_key_id   = \"${aws_kms_key.state.arn}\"")
-    error_message = "The backend example must encrypt with the state key."
+    condition     = strcontains(output.environment_variables, "export AWS_REGION=${var.region}\n")
+    error_message = "The variables must name the region."
   }
 }
 

@@ -72,3 +72,18 @@ output "service_security_group_id" {
   description = "Security group of one-off tasks such as the migration (scripts/migrate-task)."
   value       = module.stack.service_security_group_id
 }
+
+output "terraform_role_arn" {
+  description = "Role the deploy workflow applies Terraform with: the environment's AWS_TERRAFORM_ROLE_ARN variable (docs/pipeline.md)."
+  value       = module.stack.terraform_role_arn
+}
+
+output "plan_role_arn" {
+  description = "Read-only role of the deploy workflow's plan job: the ENV-plan environment's AWS_PLAN_ROLE_ARN variable."
+  value       = module.stack.plan_role_arn
+}
+
+output "ecr_repository_arn" {
+  description = "ARN of the environment's image repository."
+  value       = module.stack.ecr_repository_arn
+}

@@ -75,3 +75,21 @@ variable "ecr_replication_regions" {
   type        = list(string)
   default     = []
 }
+
+variable "terraform_state_bucket" {
+  description = "The state bucket (bootstrap's bucket_name); with terraform_state_kms_key_arn it gives the environment the roles its deploy workflow runs Terraform with. scripts/infra sets it from TF_STATE_BUCKET."
+  type        = string
+  default     = null
+}
+
+variable "terraform_state_kms_key_arn" {
+  description = "The state's KMS key (bootstrap's kms_key_arn). scripts/infra sets it from TF_STATE_KMS_KEY_ARN."
+  type        = string
+  default     = null
+}
+
+variable "ecr_pull_account_ids" {
+  description = "The staging and prod accounts, when they are not this one: they pull dev's images to promote them."
+  type        = list(string)
+  default     = []
+}

@@ -49,3 +49,21 @@ variable "github_oidc_provider_arn" {
   type        = string
   default     = null
 }
+
+variable "terraform_state_bucket" {
+  description = "The state bucket (bootstrap's bucket_name); with terraform_state_kms_key_arn it gives the environment the roles its deploy workflow runs Terraform with. scripts/infra sets it from TF_STATE_BUCKET."
+  type        = string
+  default     = null
+}
+
+variable "terraform_state_kms_key_arn" {
+  description = "The state's KMS key (bootstrap's kms_key_arn). scripts/infra sets it from TF_STATE_KMS_KEY_ARN."
+  type        = string
+  default     = null
+}
+
+variable "image_source_repository" {
+  description = "Dev's image repository URL (its ecr_repository_url output), where the image workflow pushes and signs: the deploy copies each image from there into this environment's own (image/promote)."
+  type        = string
+  default     = null
+}

@@ -39,4 +39,11 @@ module "stack" {
   github_repository           = var.github_repository
   create_github_oidc_provider = var.create_github_oidc_provider
   github_oidc_provider_arn    = var.github_oidc_provider_arn
+  # The key repeats versions.tf's backend key: a backend block takes no variables.
+  terraform_state = var.terraform_state_bucket == null ? null : {
+    bucket      = var.terraform_state_bucket
+    key         = "hello-service/staging/terraform.tfstate"
+    kms_key_arn = var.terraform_state_kms_key_arn
+  }
+  image_source_repository = var.image_source_repository
 }

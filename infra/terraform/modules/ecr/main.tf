@@ -131,3 +131,22 @@ resource "aws_ecr_replication_configuration" "this" {
     }
   }
 }
+
+# Lets the later environments' accounts read images to promote them; the policy names
+# the read actions only, so no other account can push, tag or delete.
+resource "aws_ecr_repository_policy" "pull" {
+  count = length(var.pull_account_ids) > 0 ? 1 : 0
+
+  repository = aws_ecr_repository.this.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "PullFromTheLaterEnvironments"
+        Effect    = "Allow"
+        Principal = { AWS = [for a in var.pull_account_ids : "arn:${data.aws_partition.current.partition}:iam::${a}:root"] }
+        Action    = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages"]
+      },
+    ]
+  })
+}

@@ -64,3 +64,15 @@ variable "force_delete" {
   default     = false
   nullable    = false
 }
+
+variable "pull_account_ids" {
+  description = "Other AWS accounts whose principals may pull this repository's images (the staging and prod accounts, which copy what they deploy into their own repository). Each account still has to allow its principals through IAM. Empty for none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.pull_account_ids : can(regex("^[0-9]{12}$", a))])
+    error_message = "Each pull account must be a 12-digit AWS account id."
+  }
+}

@@ -3,15 +3,23 @@ locals {
 
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
 
-  # Exact subjects only: the branch for jobs without an environment, and one
-  # per GitHub environment (whose protection rules then gate the deploy), bound to
-  # environment_branch when it is set. Pull requests, tags, other branches and forks
-  # get none of them.
+  # Exact subjects: the branch for jobs without an environment, and one per GitHub
+  # environment (whose protection rules then gate the deploy), bound to
+  # environment_branch when it is set. Pull requests, other branches and forks get
+  # none of them; release tags only what release_tag_pattern gives the deploy role
+  # (an image build of a v* tag carries the tag where a branch's job has the branch).
+  # The plan role's subject is the plan environment's, bound the same way.
   environment_ref = var.environment_branch == null ? "" : ":ref:refs/heads/${var.environment_branch}"
   subjects = concat(
     [for branch in var.branch == null ? [] : [var.branch] : "repo:${var.github_repository}:ref:refs/heads/${branch}"],
     [for e in var.github_environments : "repo:${var.github_repository}:environment:${e}${local.environment_ref}"],
   )
+  tag_subjects = var.release_tag_pattern == null || var.environment_branch == null ? [] : [
+    for e in var.github_environments : "repo:${var.github_repository}:environment:${e}:ref:refs/tags/${var.release_tag_pattern}"
+  ]
+  plan_subjects = [
+    for e in var.plan_environment == null ? [] : [var.plan_environment] : "repo:${var.github_repository}:environment:${e}${local.environment_ref}"
+  ]
 
   # arn:PARTITION:ecs:REGION:ACCOUNT:cluster/NAME
   cluster_arn_parts = split(":", var.ecs_cluster_arn)
@@ -24,7 +32,30 @@ locals {
 
   codedeploy_arn_prefix = "arn:${local.partition}:codedeploy:${local.region}:${local.account_id}"
 
-  trust_policy = {
+  # One trust policy per role, by the subjects it accepts: the deploy role's, the
+  # Terraform role's (the same environments, never a tag) and the plan role's.
+  exact_trust = {
+    for role, subjects in { deploy = local.subjects, terraform = local.subjects, plan = local.plan_subjects } : role => jsonencode({
+      Version = "2012-10-17"
+      Statement = [
+        {
+          Sid       = "GitHubActionsOfOneRepository"
+          Effect    = "Allow"
+          Principal = { Federated = local.oidc_provider_arn }
+          Action    = "sts:AssumeRoleWithWebIdentity"
+          Condition = {
+            StringEquals = {
+              "${local.github_oidc_host}:aud" = "sts.amazonaws.com"
+              "${local.github_oidc_host}:sub" = subjects
+            }
+          }
+        },
+      ]
+    })
+  }
+  # A tag pattern needs StringLike, which then holds every subject (the exact ones
+  # cannot hold a wildcard: the variables reject one).
+  deploy_trust = length(local.tag_subjects) == 0 ? local.exact_trust.deploy : jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
@@ -33,14 +64,12 @@ locals {
         Principal = { Federated = local.oidc_provider_arn }
         Action    = "sts:AssumeRoleWithWebIdentity"
         Condition = {
-          StringEquals = {
-            "${local.github_oidc_host}:aud" = "sts.amazonaws.com"
-            "${local.github_oidc_host}:sub" = local.subjects
-          }
+          StringEquals = { "${local.github_oidc_host}:aud" = "sts.amazonaws.com" }
+          StringLike   = { "${local.github_oidc_host}:sub" = concat(local.subjects, local.tag_subjects) }
         }
       },
     ]
-  }
+  })
 
   base_statements = [
     {
@@ -101,6 +130,21 @@ locals {
     },
   ]
 
+  # A promotion copies the image, by digest, from the environment before this one.
+  image_source_statements = var.image_source_repository_arn == null ? [] : [
+    {
+      Sid    = "PullTheImageToPromote"
+      Effect = "Allow"
+      Action = [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:DescribeImages",
+      ]
+      Resource = var.image_source_repository_arn
+    },
+  ]
+
   codedeploy_statements = var.codedeploy_app_name == null ? [] : [
     {
       Sid    = "DeployThroughCodeDeploy"
@@ -158,7 +202,7 @@ locals {
 
   deploy_policy = {
     Version   = "2012-10-17"
-    Statement = concat(local.base_statements, local.codedeploy_statements, local.run_task_statements)
+    Statement = concat(local.base_statements, local.image_source_statements, local.codedeploy_statements, local.run_task_statements)
   }
 }
 
@@ -179,7 +223,7 @@ resource "aws_iam_openid_connect_provider" "github" {
 resource "aws_iam_role" "deploy" {
   name                 = "${var.name}-github-deploy"
   description          = "Assumed by GitHub Actions of ${var.github_repository} to push images and deploy ${var.ecs_service_name}."
-  assume_role_policy   = jsonencode(local.trust_policy)
+  assume_role_policy   = local.deploy_trust
   max_session_duration = 3600
 
   tags = {

@@ -15,5 +15,15 @@ output "oidc_provider_arn" {
 
 output "allowed_subjects" {
   description = "The token subjects the deploy role accepts, to compare with what a workflow run presents."
-  value       = local.subjects
+  value       = length(local.tag_subjects) == 0 ? local.subjects : concat(local.subjects, local.tag_subjects)
+}
+
+output "terraform_role_arn" {
+  description = "ARN of the role the deploy workflow applies the stack with (null without terraform_state)."
+  value       = one(aws_iam_role.terraform[*].arn)
+}
+
+output "plan_role_arn" {
+  description = "ARN of the read-only role of the deploy workflow's plan job (null without plan_environment)."
+  value       = one(aws_iam_role.plan[*].arn)
 }

@@ -162,3 +162,72 @@ variable "task_definition_family" {
     error_message = "task_definition_family must be 1 to 255 letters, digits, hyphens or underscores."
   }
 }
+
+variable "release_tag_pattern" {
+  description = "Tags whose environment jobs may assume the deploy role too, as a pattern such as \"v*\" (the image build of a release tag). Only needed with environment_branch: without it an environment's subject has no ref. null for none."
+  type        = string
+  default     = null
+
+  validation {
+    # A literal start keeps the pattern from matching every tag.
+    condition     = var.release_tag_pattern == null || can(regex("^[A-Za-z0-9][A-Za-z0-9._/*-]{0,99}$", var.release_tag_pattern))
+    error_message = "release_tag_pattern must start with a letter or digit, then letters, digits, \".\", \"_\", \"/\", \"-\" or \"*\" (for example \"v*\")."
+  }
+}
+
+variable "image_source_repository_arn" {
+  description = "ECR repository the deploy role may pull from, to copy an image into its own on promotion (the repository of the environment before this one); null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.image_source_repository_arn == null || can(regex("^arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[a-z0-9._/-]+$", var.image_source_repository_arn))
+    error_message = "image_source_repository_arn must be null or an ECR repository ARN."
+  }
+}
+
+variable "terraform_state" {
+  description = "Where the environment's Terraform state lives (bootstrap's outputs and the backend's key). When set, the module makes the role the deploy workflow runs Terraform with (NAME-github-terraform, trusted like the deploy role) and, with plan_environment, the read-only role of its plan job (NAME-github-plan). null for neither."
+  type = object({
+    bucket      = string
+    key         = string
+    kms_key_arn = string
+  })
+  default = null
+
+  validation {
+    condition     = var.terraform_state == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.terraform_state.bucket))
+    error_message = "terraform_state.bucket must be an S3 bucket name."
+  }
+
+  validation {
+    condition     = var.terraform_state == null || can(regex("^[A-Za-z0-9!_.()/-]+\\.tfstate$", var.terraform_state.key))
+    error_message = "terraform_state.key must be the backend's key, a path ending in .tfstate, without wildcards."
+  }
+
+  validation {
+    condition     = var.terraform_state == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.terraform_state.kms_key_arn))
+    error_message = "terraform_state.kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "plan_environment" {
+  description = "GitHub environment of the deploy workflow's plan job, for example \"prod-plan\": without reviewers, so that the plan is in the run's summary before the environment's reviewers are asked. Its jobs may assume the read-only plan role. Needs terraform_state."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.plan_environment == null || can(regex("^[A-Za-z0-9._-]{1,255}$", coalesce(var.plan_environment, "-")))
+    error_message = "plan_environment must be a GitHub environment name (letters, digits, \".\", \"_\", \"-\"; no wildcards)."
+  }
+
+  validation {
+    condition     = var.plan_environment == null || !contains(var.github_environments, coalesce(var.plan_environment, "-"))
+    error_message = "plan_environment must differ from the deploy environments: its jobs are not gated by their reviewers."
+  }
+
+  validation {
+    condition     = var.plan_environment == null || var.terraform_state != null
+    error_message = "plan_environment needs terraform_state: the plan role reads the state."
+  }
+}

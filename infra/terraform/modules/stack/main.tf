@@ -4,6 +4,8 @@
 
 data "aws_region" "current" {}
 
+data "aws_partition" "current" {}
+
 locals {
   name = "${var.project}-${var.environment}"
 
@@ -31,6 +33,7 @@ module "ecr" {
   name                = local.name
   force_delete        = var.force_destroy
   replication_regions = var.ecr_replication_regions
+  pull_account_ids    = var.ecr_pull_account_ids
 }
 
 module "alb" {
@@ -144,6 +147,12 @@ module "budget" {
   cost_filter_tags = { Project = var.project }
 }
 
+locals {
+  # ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME, as the workflows name a repository.
+  image_source                = var.image_source_repository == null ? null : regex("^([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/(.+)$", var.image_source_repository)
+  image_source_repository_arn = local.image_source == null ? null : "arn:${data.aws_partition.current.partition}:ecr:${local.image_source[1]}:${local.image_source[0]}:repository/${local.image_source[2]}"
+}
+
 module "github_oidc" {
   source = "../github-oidc"
   count  = var.github_repository == null ? 0 : 1
@@ -164,4 +173,14 @@ module "github_oidc" {
   ecs_service_name       = module.service.service_name
   pass_role_arns         = [module.service.task_role_arn, module.service.execution_role_arn]
   codedeploy_app_name    = module.service.codedeploy_app_name
+
+  # A v* tag's image build runs in the dev environment (image.yml).
+  release_tag_pattern         = var.github_release_tag_pattern
+  image_source_repository_arn = local.image_source_repository_arn
+  terraform_state = var.terraform_state == null ? null : {
+    bucket      = var.terraform_state.bucket
+    key         = var.terraform_state.key
+    kms_key_arn = var.terraform_state.kms_key_arn
+  }
+  plan_environment = var.terraform_state == null ? null : "${var.environment}-plan"
 }

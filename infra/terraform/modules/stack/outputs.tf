@@ -73,6 +73,21 @@ output "deploy_role_arn" {
   value       = one(module.github_oidc[*].deploy_role_arn)
 }
 
+output "terraform_role_arn" {
+  description = "Role the deploy workflow applies Terraform with (null without terraform_state)."
+  value       = one(module.github_oidc[*].terraform_role_arn)
+}
+
+output "plan_role_arn" {
+  description = "Read-only role of the deploy workflow's plan job (null without terraform_state)."
+  value       = one(module.github_oidc[*].plan_role_arn)
+}
+
+output "ecr_repository_arn" {
+  description = "ARN of the environment's image repository (the image_source_repository_arn of the environments that promote from it)."
+  value       = module.ecr.repository_arn
+}
+
 output "codedeploy_deployment_group_name" {
   description = "CodeDeploy deployment group (null unless enable_blue_green)."
   value       = module.service.codedeploy_deployment_group_name

@@ -317,3 +317,36 @@ variable "github_oidc_provider_arn" {
   type        = string
   default     = null
 }
+
+variable "github_release_tag_pattern" {
+  description = "Release tags whose jobs of this environment may assume the deploy role (the image build of a v* tag runs in dev); null for none."
+  type        = string
+  default     = null
+}
+
+variable "image_source_repository" {
+  description = "The repository images are promoted from, by URL (dev's, where the image workflow pushes and signs them): the deploy role may pull from it to copy an image into this environment's own. null in the environment that builds."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.image_source_repository == null || can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9._/-]+$", var.image_source_repository))
+    error_message = "image_source_repository must be an ECR repository URL, ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME."
+  }
+}
+
+variable "ecr_pull_account_ids" {
+  description = "Accounts (the staging and prod ones) whose principals may pull from this environment's repository, to promote its images."
+  type        = list(string)
+  default     = []
+}
+
+variable "terraform_state" {
+  description = "The environment's state: bootstrap's bucket and KMS key, and the backend's key. When set, the environment has the roles its deploy workflow runs Terraform with (NAME-github-terraform and the plan job's read-only NAME-github-plan, trusted by the GitHub environment ENVIRONMENT-plan). Needs github_repository."
+  type = object({
+    bucket      = string
+    key         = string
+    kms_key_arn = string
+  })
+  default = null
+}

@@ -215,3 +215,45 @@ run "rejects_duplicate_regions" {
 
   expect_failures = [var.replication_regions]
 }
+
+run "no_repository_policy_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_ecr_repository_policy.pull) == 0
+    error_message = "Without pull accounts the repository must keep no policy."
+  }
+}
+
+run "later_environments_may_pull_only" {
+  command = plan
+
+  variables {
+    pull_account_ids = ["210987654321", "345678901234"]
+  }
+
+  assert {
+    condition = jsondecode(aws_ecr_repository_policy.pull[0].policy).Statement[0].Principal.AWS == [
+      "arn:aws:iam::210987654321:root", "arn:aws:iam::345678901234:root",
+    ]
+    error_message = "The policy must name each pull account."
+  }
+
+  assert {
+    condition = alltrue([
+      for a in jsondecode(aws_ecr_repository_policy.pull[0].policy).Statement[0].Action :
+      contains(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages"], a)
+    ])
+    error_message = "Other accounts may read images, never push, tag or delete them."
+  }
+}
+
+run "rejects_a_bad_pull_account" {
+  command = plan
+
+  variables {
+    pull_account_ids = ["*"]
+  }
+
+  expect_failures = [var.pull_account_ids]
+}

@@ -399,3 +399,187 @@ run "the_migration_task_may_run_only_its_family_in_its_cluster" {
     error_message = "RunTask must be limited to the service's family and its cluster."
   }
 }
+
+run "no_terraform_roles_without_a_state" {
+  command = plan
+
+  assert {
+    condition     = length(aws_iam_role.terraform) == 0 && length(aws_iam_role.plan) == 0 && output.terraform_role_arn == null && output.plan_role_arn == null
+    error_message = "Without terraform_state there must be no Terraform or plan role."
+  }
+}
+
+run "release_tags_may_assume_the_deploy_role_only" {
+  command = plan
+
+  variables {
+    branch              = null
+    github_environments = ["dev"]
+    environment_branch  = "main"
+    release_tag_pattern = "v*"
+    terraform_state = {
+      bucket      = "acme-hello-service-tfstate"
+      key         = "hello-service/dev/terraform.tfstate"
+      kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    }
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"] == [
+      "repo:example-org/hello-service:environment:dev:ref:refs/heads/main",
+      "repo:example-org/hello-service:environment:dev:ref:refs/tags/v*",
+    ] && jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals == { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+    error_message = "A release tag pattern must add one StringLike subject per environment, beside the branch-bound one, and keep the audience exact."
+  }
+
+  assert {
+    condition = keys(jsondecode(aws_iam_role.terraform[0].assume_role_policy).Statement[0].Condition) == ["StringEquals"] && jsondecode(aws_iam_role.terraform[0].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == [
+      "repo:example-org/hello-service:environment:dev:ref:refs/heads/main",
+    ]
+    error_message = "The Terraform role must trust the environment's jobs from the branch only: never a tag."
+  }
+}
+
+run "rejects_a_tag_pattern_that_matches_everything" {
+  command = plan
+
+  variables {
+    release_tag_pattern = "*"
+  }
+
+  expect_failures = [var.release_tag_pattern]
+}
+
+run "terraform_role_is_scoped_to_the_state_and_the_stack" {
+  command = plan
+
+  variables {
+    name                = "hello-service-prod"
+    branch              = null
+    github_environments = ["prod"]
+    environment_branch  = "main"
+    plan_environment    = "prod-plan"
+    terraform_state = {
+      bucket      = "acme-hello-service-tfstate"
+      key         = "hello-service/prod/terraform.tfstate"
+      kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    }
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement : s.Resource if s.Sid == "ReadAndWriteTheState"
+    ]) == "arn:aws:s3:::acme-hello-service-tfstate/hello-service/prod/terraform.tfstate"
+    error_message = "The Terraform role must read and write its environment's state object only."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement : s.Resource if s.Sid == "TakeTheStateLock"
+    ]) == "arn:aws:s3:::acme-hello-service-tfstate/hello-service/prod/terraform.tfstate.tflock"
+    error_message = "The lock object is the state's key with .tflock."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement : s.Condition.StringEquals["aws:RequestedRegion"] if s.Sid == "ManageTheStacksServicesInItsRegion"
+    ]) == "eu-west-1"
+    error_message = "The stack's services must be allowed in its region only."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement : alltrue([
+        for r in flatten([try(s.Resource, [])]) : startswith(r, "arn:aws:iam::123456789012:role/hello-service-prod-") || startswith(r, "arn:aws:iam::123456789012:role/aws-service-role/") || r == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+      ]) if anytrue([for a in flatten([s.Action]) : startswith(a, "iam:")])
+    ])
+    error_message = "IAM writes must be limited to the stack's roles (NAME-*), the service-linked roles and GitHub's provider."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement :
+      s.Effect == "Deny" && s.Resource == "arn:aws:iam::123456789012:role/hello-service-prod-github-terraform" && contains(flatten([s.Action]), "iam:PutRolePolicy")
+    ])
+    error_message = "The Terraform role must not be able to widen its own policy."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement :
+      s.Effect == "Deny" && s.Resource == var.terraform_state.kms_key_arn && contains(flatten([s.Action]), "kms:ScheduleKeyDeletion")
+    ])
+    error_message = "The Terraform role must not be able to delete the state's key."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role.plan[0].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == [
+      "repo:example-org/hello-service:environment:prod-plan:ref:refs/heads/main",
+    ]
+    error_message = "The plan role must trust the plan environment's jobs from the branch only."
+  }
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.plan_read_only[0].policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    error_message = "The plan role reads through ReadOnlyAccess."
+  }
+
+  assert {
+    condition = !anytrue(flatten([
+      for s in jsondecode(aws_iam_role_policy.plan[0].policy).Statement : [
+        for a in flatten([s.Action]) : s.Effect == "Allow" && contains(["s3:PutObject", "s3:DeleteObject"], a) && try(s.Resource, "") != "arn:aws:s3:::acme-hello-service-tfstate/hello-service/prod/terraform.tfstate.tflock"
+      ]
+    ]))
+    error_message = "The plan role may write the lock object only, never the state."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in jsondecode(aws_iam_role_policy.plan[0].policy).Statement :
+      s.Effect == "Deny" && s.Action == "s3:GetObject" && contains(try(s.NotResource, []), "arn:aws:s3:::acme-hello-service-tfstate/hello-service/prod/terraform.tfstate")
+    ]) && anytrue([for s in jsondecode(aws_iam_role_policy.plan[0].policy).Statement : s.Effect == "Deny" && contains(flatten([s.Action]), "secretsmanager:GetSecretValue")])
+    error_message = "The plan role must read no object but the state, and no secret."
+  }
+}
+
+run "rejects_a_plan_environment_that_deploys" {
+  command = plan
+
+  variables {
+    plan_environment = "prod"
+    terraform_state = {
+      bucket      = "acme-hello-service-tfstate"
+      key         = "hello-service/prod/terraform.tfstate"
+      kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    }
+  }
+
+  expect_failures = [var.plan_environment]
+}
+
+run "rejects_a_plan_environment_without_a_state" {
+  command = plan
+
+  variables {
+    plan_environment = "prod-plan"
+  }
+
+  expect_failures = [var.plan_environment]
+}
+
+run "promotion_pulls_from_the_source_repository_only" {
+  command = plan
+
+  variables {
+    image_source_repository_arn = "arn:aws:ecr:eu-west-1:210987654321:repository/hello-service-dev"
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Sid == "PullTheImageToPromote"
+      ]).Resource == "arn:aws:ecr:eu-west-1:210987654321:repository/hello-service-dev" && !contains(one([
+        for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Sid == "PullTheImageToPromote"
+    ]).Action, "ecr:PutImage")
+    error_message = "The deploy role may only read the source repository."
+  }
+}
