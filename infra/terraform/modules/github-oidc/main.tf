@@ -17,6 +17,8 @@ locals {
   tag_subjects = var.release_tag_pattern == null || var.environment_branch == null ? [] : [
     for e in var.github_environments : "repo:${var.github_repository}:environment:${e}:ref:refs/tags/${var.release_tag_pattern}"
   ]
+  # The Terraform role never takes the branch subject: only a gated environment's jobs.
+  terraform_subjects = [for e in var.github_environments : "repo:${var.github_repository}:environment:${e}${local.environment_ref}"]
   plan_subjects = [
     for e in var.plan_environment == null ? [] : [var.plan_environment] : "repo:${var.github_repository}:environment:${e}${local.environment_ref}"
   ]
@@ -35,7 +37,7 @@ locals {
   # One trust policy per role, by the subjects it accepts: the deploy role's, the
   # Terraform role's (the same environments, never a tag) and the plan role's.
   exact_trust = {
-    for role, subjects in { deploy = local.subjects, terraform = local.subjects, plan = local.plan_subjects } : role => jsonencode({
+    for role, subjects in { deploy = local.subjects, terraform = local.terraform_subjects, plan = local.plan_subjects } : role => jsonencode({
       Version = "2012-10-17"
       Statement = [
         {

@@ -93,8 +93,8 @@ locals {
         Resource = "${local.name_arn_prefix}:oidc-provider/${local.github_oidc_host}"
       },
       {
-        # ECS, the load balancer, RDS and autoscaling create their service-linked
-        # roles on first use in an account.
+        # ECS, the load balancer, RDS, autoscaling, WAF and ECR's replication create
+        # their service-linked roles on first use in an account.
         Sid      = "CreateTheServicesLinkedRoles"
         Effect   = "Allow"
         Action   = "iam:CreateServiceLinkedRole"
@@ -104,6 +104,7 @@ locals {
             "iam:AWSServiceName" = [
               "ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com",
               "ecs.application-autoscaling.amazonaws.com", "wafv2.amazonaws.com",
+              "replication.ecr.amazonaws.com",
             ]
           }
         }
