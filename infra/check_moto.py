@@ -177,18 +177,8 @@ def replication(outputs):
 
 def left_out(plans):
     """The managed resource types of the configuration that no plan holds."""
-    configured, planned = set(), set()
-
-    def walk(module):
-        for resource in module.get("resources", []):
-            if resource["mode"] == "managed":
-                configured.add(resource["type"])
-        for call in module.get("module_calls", {}).values():
-            walk(call["module"])
-
-    for plan in plans:
-        walk(plan["configuration"]["root_module"])
-        planned.update(c["type"] for c in plan["resource_changes"] if c["mode"] == "managed")
+    configured = set().union(*(configured_types(plan) for plan in plans))
+    planned = {c["type"] for plan in plans for c in plan["resource_changes"] if c["mode"] == "managed"}
     missing = configured - planned
     for kind in sorted(missing - LEFT_OUT.keys()):
         check(False, f"{kind} is in the configuration but in no plan applied to moto")

@@ -10,15 +10,15 @@ locals {
   # (an image build of a v* tag carries the tag where a branch's job has the branch).
   # The plan role's subject is the plan environment's, bound the same way.
   environment_ref = var.environment_branch == null ? "" : ":ref:refs/heads/${var.environment_branch}"
+  # The Terraform role never takes the branch subject: only a gated environment's jobs.
+  environment_subjects = [for e in var.github_environments : "repo:${var.github_repository}:environment:${e}${local.environment_ref}"]
   subjects = concat(
     [for branch in var.branch == null ? [] : [var.branch] : "repo:${var.github_repository}:ref:refs/heads/${branch}"],
-    [for e in var.github_environments : "repo:${var.github_repository}:environment:${e}${local.environment_ref}"],
+    local.environment_subjects,
   )
   tag_subjects = var.release_tag_pattern == null || var.environment_branch == null ? [] : [
     for e in var.github_environments : "repo:${var.github_repository}:environment:${e}:ref:refs/tags/${var.release_tag_pattern}"
   ]
-  # The Terraform role never takes the branch subject: only a gated environment's jobs.
-  terraform_subjects = [for e in var.github_environments : "repo:${var.github_repository}:environment:${e}${local.environment_ref}"]
   plan_subjects = [
     for e in var.plan_environment == null ? [] : [var.plan_environment] : "repo:${var.github_repository}:environment:${e}${local.environment_ref}"
   ]
@@ -37,7 +37,7 @@ locals {
   # One trust policy per role, by the subjects it accepts: the deploy role's, the
   # Terraform role's (the same environments, never a tag) and the plan role's.
   exact_trust = {
-    for role, subjects in { deploy = local.subjects, terraform = local.terraform_subjects, plan = local.plan_subjects } : role => jsonencode({
+    for role, subjects in { deploy = local.subjects, terraform = local.environment_subjects, plan = local.plan_subjects } : role => jsonencode({
       Version = "2012-10-17"
       Statement = [
         {

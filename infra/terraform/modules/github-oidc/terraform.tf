@@ -4,8 +4,10 @@
 # Both exist once the first apply has been made by hand (docs/pipeline.md).
 
 locals {
-  state_bucket_arn = var.terraform_state == null ? "" : "arn:${local.partition}:s3:::${var.terraform_state.bucket}"
-  state_object_arn = var.terraform_state == null ? "" : "${local.state_bucket_arn}/${var.terraform_state.key}"
+  # The policies below are only attached when terraform_state is set.
+  state            = var.terraform_state == null ? { bucket = "", key = "", kms_key_arn = "" } : var.terraform_state
+  state_bucket_arn = "arn:${local.partition}:s3:::${local.state.bucket}"
+  state_object_arn = "${local.state_bucket_arn}/${local.state.key}"
   # The S3 backend's use_lockfile writes a lock object beside the state.
   lock_object_arn = "${local.state_object_arn}.tflock"
 
@@ -14,7 +16,7 @@ locals {
     Sid      = "UseTheStateKey"
     Effect   = "Allow"
     Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-    Resource = var.terraform_state == null ? "" : var.terraform_state.kms_key_arn
+    Resource = local.state.kms_key_arn
   }
   lock_statement = {
     Sid      = "TakeTheStateLock"
@@ -29,7 +31,7 @@ locals {
     Action   = "s3:ListBucket"
     Resource = local.state_bucket_arn
     Condition = {
-      StringLike = { "s3:prefix" = [var.terraform_state == null ? "" : var.terraform_state.key, "${var.terraform_state == null ? "" : dirname(var.terraform_state.key)}/*"] }
+      StringLike = { "s3:prefix" = [local.state.key, "${dirname(local.state.key)}/*"] }
     }
   }
 
@@ -121,7 +123,7 @@ locals {
         Sid      = "NeverDisableTheStateKey"
         Effect   = "Deny"
         Action   = ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CreateGrant", "kms:RevokeGrant"]
-        Resource = var.terraform_state == null ? "" : var.terraform_state.kms_key_arn
+        Resource = local.state.kms_key_arn
       },
     ]
   }
