@@ -212,9 +212,21 @@ def role_documents(arn):
     return trust, [s for p in policies for s in p["Statement"]], attached
 
 
-def subjects(trust):
+def subjects(trust, operator="StringEquals"):
     condition = trust["Statement"][0]["Condition"]
-    return condition.get("StringEquals", {}).get("token.actions.githubusercontent.com:sub") or []
+    return condition.get(operator, {}).get("token.actions.githubusercontent.com:sub") or []
+
+
+def boundaries(prefix, unbounded):
+    """Every role named PREFIX*, except UNBOUNDED, carries the stack's permissions boundary."""
+    iam = boto3.client("iam")
+    expected = f"{prefix}permissions-boundary"
+    roles = [r["RoleName"] for page in iam.get_paginator("list_roles").paginate() for r in page["Roles"]
+             if r["RoleName"].startswith(prefix) and r["RoleName"] != unbounded]
+    for name in roles:
+        boundary = iam.get_role(RoleName=name)["Role"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn", "")
+        check(boundary.endswith(f":policy/{expected}"), f"the role {name} carries no stack boundary ({boundary or 'none'})")
+    return len(roles)
 
 
 def terraform_role(outputs, plan):
@@ -224,6 +236,12 @@ def terraform_role(outputs, plan):
     trust, statements, _ = role_documents(arn)
     check(subjects(trust) == [f"repo:{repository}:environment:dev:ref:refs/heads/main"],
           f"the Terraform role trusts {subjects(trust)}")
+    grants = {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"}
+    for s in statements:
+        if s["Effect"] == "Allow" and grants & set(as_list(s["Action"])):
+            boundary = s.get("Condition", {}).get("StringEquals", {}).get("iam:PermissionsBoundary", "")
+            check(boundary.endswith(":policy/hello-service-dev-permissions-boundary"),
+                  f"the Terraform role may grant {sorted(grants & set(as_list(s['Action'])))} without the boundary")
     allowed = {a.split(":")[0] for s in statements if s["Effect"] == "Allow" for a in as_list(s["Action"])}
     services = set()
     for kind in sorted(configured_types(plan)):
@@ -244,7 +262,17 @@ def terraform_role(outputs, plan):
     writes = [r for s in statements if s["Effect"] == "Allow" and "s3:PutObject" in as_list(s["Action"])
               for r in as_list(s.get("Resource"))]
     check(writes and all(r.endswith(".tflock") for r in writes), f"the plan role may write {writes}, not the lock alone")
-    return len(services)
+
+    trust, _, _ = role_documents(outputs["deploy_role_arn"]["value"])
+    check(subjects(trust) == [f"repo:{repository}:environment:dev:ref:refs/heads/main"] and not subjects(trust, "StringLike"),
+          f"the deploy role trusts {subjects(trust) + subjects(trust, 'StringLike')}, not main's dev jobs alone")
+    trust, statements, attached = role_documents(outputs["push_role_arn"]["value"])
+    check(subjects(trust, "StringLike") == [f"repo:{repository}:environment:dev:ref:refs/heads/main",
+                                            f"repo:{repository}:environment:dev:ref:refs/tags/v*"],
+          f"the push role trusts {subjects(trust, 'StringLike')}")
+    pushes = {a.split(":")[0] for s in statements if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+    check(pushes == {"ecr"} and not attached, f"the push role may use {sorted(pushes)} and {attached}, not ECR alone")
+    return len(services), boundaries("hello-service-dev-", "hello-service-dev-github-terraform")
 
 
 def finish(summary):
@@ -278,8 +306,10 @@ def main():
         missing = left_out([json.load(open(path)) for path in args])
         finish("left out: " + "; ".join(f"{kind} ({LEFT_OUT[kind]})" for kind in missing if kind in LEFT_OUT))
     elif command == "terraform-role":
-        count = terraform_role(json.loads(open(args[0]).read()), json.load(open(args[1])))
-        finish(f"the Terraform role covers the {count} services of the stack's resource types; the plan role reads, and writes only the lock")
+        count, bounded = terraform_role(json.loads(open(args[0]).read()), json.load(open(args[1])))
+        finish(f"the Terraform role covers the {count} services of the stack's resource types and grants only within the boundary, "
+               f"which the stack's {bounded} other roles carry; the plan role reads, and writes only the lock; "
+               "release tags may push, never deploy")
     else:
         sys.exit(f"unknown command {command}")
 

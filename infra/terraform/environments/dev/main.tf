@@ -53,6 +53,8 @@ module "stack" {
     key         = "hello-service/dev/terraform.tfstate"
     kms_key_arn = var.terraform_state_kms_key_arn
   }
+  # The image workflow builds into dev's repository, from main and from release tags.
+  github_push_role           = true
   github_release_tag_pattern = "v*"
   ecr_pull_account_ids       = var.ecr_pull_account_ids
 }

@@ -33,6 +33,11 @@ output "deploy_role_arn" {
   value       = module.stack.deploy_role_arn
 }
 
+output "push_role_arn" {
+  description = "Role the image workflow assumes through OIDC to push to dev's repository (AWS_PUSH_ROLE_ARN)."
+  value       = module.stack.push_role_arn
+}
+
 output "dashboard_name" {
   description = "CloudWatch dashboard of the service."
   value       = module.stack.dashboard_name

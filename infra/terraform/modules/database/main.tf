@@ -182,8 +182,9 @@ resource "aws_db_parameter_group" "this" {
 resource "aws_iam_role" "monitoring" {
   count = var.monitoring_interval > 0 ? 1 : 0
 
-  name        = "${var.name}-rds-monitoring"
-  description = "Enhanced Monitoring of the database ${var.name}."
+  name                 = "${var.name}-rds-monitoring"
+  description          = "Enhanced Monitoring of the database ${var.name}."
+  permissions_boundary = var.permissions_boundary_arn
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"

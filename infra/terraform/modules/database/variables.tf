@@ -244,3 +244,9 @@ variable "engine_lifecycle_support" {
     error_message = "engine_lifecycle_support must be open-source-rds-extended-support or open-source-rds-extended-support-disabled."
   }
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary for the module's IAM roles (the stack's, from modules/github-oidc), so that the role that applies the stack can manage them; null for none."
+  type        = string
+  default     = null
+}

@@ -6,9 +6,10 @@ locals {
   # Exact subjects: the branch for jobs without an environment, and one per GitHub
   # environment (whose protection rules then gate the deploy), bound to
   # environment_branch when it is set. Pull requests, other branches and forks get
-  # none of them; release tags only what release_tag_pattern gives the deploy role
-  # (an image build of a v* tag carries the tag where a branch's job has the branch).
-  # The plan role's subject is the plan environment's, bound the same way.
+  # none of them. Release tags reach the push role alone (an image build of a v* tag
+  # carries the tag where a branch's job has the branch): a tag can build and push an
+  # image, never deploy one. The plan role's subject is the plan environment's, bound
+  # the same way.
   environment_ref = var.environment_branch == null ? "" : ":ref:refs/heads/${var.environment_branch}"
   # The Terraform role never takes the branch subject: only a gated environment's jobs.
   environment_subjects = [for e in var.github_environments : "repo:${var.github_repository}:environment:${e}${local.environment_ref}"]
@@ -34,10 +35,17 @@ locals {
 
   codedeploy_arn_prefix = "arn:${local.partition}:codedeploy:${local.region}:${local.account_id}"
 
-  # One trust policy per role, by the subjects it accepts: the deploy role's, the
-  # Terraform role's (the same environments, never a tag) and the plan role's.
-  exact_trust = {
-    for role, subjects in { deploy = local.subjects, terraform = local.environment_subjects, plan = local.plan_subjects } : role => jsonencode({
+  # The subjects each role accepts. Only a tag pattern holds a wildcard (the exact
+  # variables reject one), and it needs StringLike.
+  role_subjects = {
+    deploy    = local.subjects
+    push      = concat(local.subjects, local.tag_subjects)
+    terraform = local.environment_subjects
+    plan      = local.plan_subjects
+  }
+  like = { for role, subjects in local.role_subjects : role => anytrue([for s in subjects : strcontains(s, "*")]) }
+  trust = {
+    for role, subjects in local.role_subjects : role => jsonencode({
       Version = "2012-10-17"
       Statement = [
         {
@@ -45,35 +53,16 @@ locals {
           Effect    = "Allow"
           Principal = { Federated = local.oidc_provider_arn }
           Action    = "sts:AssumeRoleWithWebIdentity"
-          Condition = {
-            StringEquals = {
-              "${local.github_oidc_host}:aud" = "sts.amazonaws.com"
-              "${local.github_oidc_host}:sub" = subjects
-            }
-          }
+          Condition = merge(
+            { StringEquals = merge({ "${local.github_oidc_host}:aud" = "sts.amazonaws.com" }, local.like[role] ? {} : { "${local.github_oidc_host}:sub" = subjects }) },
+            local.like[role] ? { StringLike = { "${local.github_oidc_host}:sub" = subjects } } : {},
+          )
         },
       ]
     })
   }
-  # A tag pattern needs StringLike, which then holds every subject (the exact ones
-  # cannot hold a wildcard: the variables reject one).
-  deploy_trust = length(local.tag_subjects) == 0 ? local.exact_trust.deploy : jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "GitHubActionsOfOneRepository"
-        Effect    = "Allow"
-        Principal = { Federated = local.oidc_provider_arn }
-        Action    = "sts:AssumeRoleWithWebIdentity"
-        Condition = {
-          StringEquals = { "${local.github_oidc_host}:aud" = "sts.amazonaws.com" }
-          StringLike   = { "${local.github_oidc_host}:sub" = concat(local.subjects, local.tag_subjects) }
-        }
-      },
-    ]
-  })
 
-  base_statements = [
+  push_statements = [
     {
       # GetAuthorizationToken has no resource to name: AWS accepts only "*".
       Sid      = "LogInToEcr"
@@ -99,6 +88,9 @@ locals {
       ]
       Resource = var.ecr_repository_arn
     },
+  ]
+
+  deploy_service_statements = [
     {
       # Task definitions cannot be named in a policy before they exist, so
       # AWS accepts only "*" for these two actions.
@@ -204,7 +196,7 @@ locals {
 
   deploy_policy = {
     Version   = "2012-10-17"
-    Statement = concat(local.base_statements, local.image_source_statements, local.codedeploy_statements, local.run_task_statements)
+    Statement = concat(local.push_statements, local.deploy_service_statements, local.image_source_statements, local.codedeploy_statements, local.run_task_statements)
   }
 }
 
@@ -225,8 +217,9 @@ resource "aws_iam_openid_connect_provider" "github" {
 resource "aws_iam_role" "deploy" {
   name                 = "${var.name}-github-deploy"
   description          = "Assumed by GitHub Actions of ${var.github_repository} to push images and deploy ${var.ecs_service_name}."
-  assume_role_policy   = local.deploy_trust
+  assume_role_policy   = local.trust.deploy
   max_session_duration = 3600
+  permissions_boundary = aws_iam_policy.boundary.arn
 
   tags = {
     Name = "${var.name}-github-deploy"
@@ -237,4 +230,28 @@ resource "aws_iam_role_policy" "deploy" {
   name   = "push-and-deploy"
   role   = aws_iam_role.deploy.id
   policy = jsonencode(local.deploy_policy)
+}
+
+# The image workflow's role: push to and read the repository, nothing else. Release
+# tags may assume it (a v* tag's image build), never the deploy role.
+resource "aws_iam_role" "push" {
+  count = var.push_role ? 1 : 0
+
+  name                 = "${var.name}-github-push"
+  description          = "Assumed by the image workflow of ${var.github_repository} to push images to ${var.name}'s repository."
+  assume_role_policy   = local.trust.push
+  max_session_duration = 3600
+  permissions_boundary = aws_iam_policy.boundary.arn
+
+  tags = {
+    Name = "${var.name}-github-push"
+  }
+}
+
+resource "aws_iam_role_policy" "push" {
+  count = var.push_role ? 1 : 0
+
+  name   = "push"
+  role   = aws_iam_role.push[0].id
+  policy = jsonencode({ Version = "2012-10-17", Statement = local.push_statements })
 }

@@ -15,7 +15,7 @@ output "oidc_provider_arn" {
 
 output "allowed_subjects" {
   description = "The token subjects the deploy role accepts, to compare with what a workflow run presents."
-  value       = length(local.tag_subjects) == 0 ? local.subjects : concat(local.subjects, local.tag_subjects)
+  value       = local.role_subjects.deploy
 }
 
 output "terraform_role_arn" {
@@ -26,4 +26,19 @@ output "terraform_role_arn" {
 output "plan_role_arn" {
   description = "ARN of the read-only role of the deploy workflow's plan job (null without plan_environment)."
   value       = one(aws_iam_role.plan[*].arn)
+}
+
+output "push_role_arn" {
+  description = "ARN of the image workflow's push role (null without push_role)."
+  value       = one(aws_iam_role.push[*].arn)
+}
+
+output "push_subjects" {
+  description = "The token subjects the push role accepts: the deploy role's, and the release tags'."
+  value       = local.role_subjects.push
+}
+
+output "permissions_boundary_arn" {
+  description = "ARN of the permissions boundary every role of the stack carries."
+  value       = aws_iam_policy.boundary.arn
 }

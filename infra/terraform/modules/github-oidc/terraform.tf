@@ -44,6 +44,14 @@ locals {
   ]
   name_arn_prefix = "arn:${local.partition}:iam::${local.account_id}"
 
+  buckets_statement = {
+    # The ALB's access log bucket: the stack's buckets are named after it.
+    Sid      = "TheStacksBuckets"
+    Effect   = "Allow"
+    Action   = "s3:*"
+    Resource = ["arn:${local.partition}:s3:::${var.name}-*", "arn:${local.partition}:s3:::${var.name}-*/*"]
+  }
+
   terraform_policy = {
     Version = "2012-10-17"
     Statement = [
@@ -63,13 +71,7 @@ locals {
         Resource  = "*"
         Condition = { StringEquals = { "aws:RequestedRegion" = local.region } }
       },
-      {
-        # The ALB's access log bucket: the stack's buckets are named after it.
-        Sid      = "ManageTheStacksBuckets"
-        Effect   = "Allow"
-        Action   = "s3:*"
-        Resource = ["arn:${local.partition}:s3:::${var.name}-*", "arn:${local.partition}:s3:::${var.name}-*/*"]
-      },
+      local.buckets_statement,
       {
         Sid      = "ManageTheStacksBudget"
         Effect   = "Allow"
@@ -80,13 +82,44 @@ locals {
         Sid    = "ManageTheStacksRoles"
         Effect = "Allow"
         Action = [
-          "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
+          "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
           "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
-          "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
-          "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies",
+          "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
           "iam:ListInstanceProfilesForRole", "iam:PassRole",
         ]
         Resource = "${local.name_arn_prefix}:role/${var.name}-*"
+      },
+      {
+        # What gives a role its permissions: only for a role that carries the stack's
+        # boundary, so that no role this one makes can do more than the boundary allows.
+        Sid    = "GrantOnlyWithinTheBoundary"
+        Effect = "Allow"
+        Action = [
+          "iam:CreateRole", "iam:PutRolePermissionsBoundary",
+          "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+        ]
+        Resource  = "${local.name_arn_prefix}:role/${var.name}-*"
+        Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_arn } }
+      },
+      {
+        Sid      = "ReadTheBoundary"
+        Effect   = "Allow"
+        Action   = ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions", "iam:ListPolicyTags"]
+        Resource = local.boundary_arn
+      },
+      {
+        # Taking a boundary off would leave the role unbounded.
+        Sid      = "NeverRemoveTheBoundary"
+        Effect   = "Deny"
+        Action   = "iam:DeleteRolePermissionsBoundary"
+        Resource = "${local.name_arn_prefix}:role/${var.name}-*"
+      },
+      {
+        # Widening the boundary is an administrator's apply, like a change to this role.
+        Sid      = "NeverChangeTheBoundary"
+        Effect   = "Deny"
+        Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"]
+        Resource = local.boundary_arn
       },
       {
         Sid      = "ManageGitHubsOidcProvider"
@@ -162,7 +195,7 @@ resource "aws_iam_role" "terraform" {
 
   name                 = "${var.name}-github-terraform"
   description          = "Assumed by the deploy workflow of ${var.github_repository} to apply the ${var.name} stack."
-  assume_role_policy   = local.exact_trust.terraform
+  assume_role_policy   = local.trust.terraform
   max_session_duration = 3600
 
   tags = {
@@ -183,8 +216,9 @@ resource "aws_iam_role" "plan" {
 
   name                 = "${var.name}-github-plan"
   description          = "Assumed by the plan job of ${var.github_repository}'s deploy workflow to plan the ${var.name} stack, read-only."
-  assume_role_policy   = local.exact_trust.plan
+  assume_role_policy   = local.trust.plan
   max_session_duration = 3600
+  permissions_boundary = aws_iam_policy.boundary.arn
 
   tags = {
     Name = "${var.name}-github-plan"

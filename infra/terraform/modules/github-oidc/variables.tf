@@ -164,7 +164,7 @@ variable "task_definition_family" {
 }
 
 variable "release_tag_pattern" {
-  description = "Tags whose environment jobs may assume the deploy role too, as a pattern such as \"v*\" (the image build of a release tag). Only needed with environment_branch: without it an environment's subject has no ref. null for none."
+  description = "Tags whose environment jobs may assume the push role too, as a pattern such as \"v*\" (the image build of a release tag); never the deploy role. Only needed with push_role and environment_branch: without a branch an environment's subject has no ref. null for none."
   type        = string
   default     = null
 
@@ -230,4 +230,10 @@ variable "plan_environment" {
     condition     = var.plan_environment == null || var.terraform_state != null
     error_message = "plan_environment needs terraform_state: the plan role reads the state."
   }
+}
+
+variable "push_role" {
+  description = "Make NAME-github-push, the image workflow's role: push to and read the repository, nothing else. Trusted by the environments' jobs from environment_branch and, with release_tag_pattern, from matching tags. For the environment whose repository receives the builds (dev)."
+  type        = bool
+  default     = false
 }

@@ -66,7 +66,8 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 }
 
 resource "aws_iam_role" "flow_logs" {
-  name = "${var.name}-vpc-flow-logs"
+  name                 = "${var.name}-vpc-flow-logs"
+  permissions_boundary = var.permissions_boundary_arn
 
   # The account and flow log conditions stop another account from getting the
   # flow logs service to use this role for its own flow logs (confused deputy).

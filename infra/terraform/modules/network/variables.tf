@@ -82,3 +82,9 @@ variable "interface_endpoint_services" {
     error_message = "interface_endpoint_services must not contain duplicates."
   }
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary for the module's IAM roles (the stack's, from modules/github-oidc), so that the role that applies the stack can manage them; null for none."
+  type        = string
+  default     = null
+}

@@ -1,8 +1,9 @@
 resource "aws_iam_role" "codedeploy" {
   count = var.enable_blue_green ? 1 : 0
 
-  name        = "${var.name}-codedeploy"
-  description = "CodeDeploy blue/green deployments of the ECS service ${var.name}."
+  name                 = "${var.name}-codedeploy"
+  description          = "CodeDeploy blue/green deployments of the ECS service ${var.name}."
+  permissions_boundary = var.permissions_boundary_arn
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"

@@ -91,8 +91,9 @@ locals {
 # The role ECS itself uses to start a task: pull the image, write the logs,
 # fetch the secrets it injects.
 resource "aws_iam_role" "execution" {
-  name        = "${var.name}-task-execution"
-  description = "ECS task execution role of ${var.name}: image pull, container logs, injected secrets."
+  name                 = "${var.name}-task-execution"
+  description          = "ECS task execution role of ${var.name}: image pull, container logs, injected secrets."
+  permissions_boundary = var.permissions_boundary_arn
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -118,8 +119,9 @@ resource "aws_iam_role_policy" "execution" {
 # The role the containers run as: the service reads its one secret, the
 # collector writes traces and metrics.
 resource "aws_iam_role" "task" {
-  name        = "${var.name}-task"
-  description = "ECS task role of ${var.name}: its database secret, X-Ray and CloudWatch writes of the collector."
+  name                 = "${var.name}-task"
+  description          = "ECS task role of ${var.name}: its database secret, X-Ray and CloudWatch writes of the collector."
+  permissions_boundary = var.permissions_boundary_arn
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"

@@ -658,3 +658,9 @@ variable "codedeploy_termination_wait_minutes" {
     error_message = "codedeploy_termination_wait_minutes must be a whole number from 0 to 2880 (two days)."
   }
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary for the module's IAM roles (the stack's, from modules/github-oidc), so that the role that applies the stack can manage them; null for none."
+  type        = string
+  default     = null
+}

@@ -11,6 +11,10 @@ locals {
 
   # Credentials are not in the URL: the service reads them from the RDS-managed secret
   # (APP_SECRET_ID) and follows its rotations without a restart.
+  # Every role of the stack carries it, so that the Terraform role may manage them
+  # (modules/github-oidc/boundary.tf). Without GitHub roles there is none.
+  permissions_boundary_arn = var.github_repository == null ? null : module.github_oidc[0].permissions_boundary_arn
+
   database_url = "postgres://${module.database.address}:${module.database.port}/${module.database.db_name}?sslmode=${var.database_sslmode}"
 }
 
@@ -25,6 +29,7 @@ module "network" {
   # What the tasks call, kept off the NAT gateways: image pulls, logs (and the
   # collector's metrics, written as embedded-metric log events), secrets, and traces.
   interface_endpoint_services = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "xray"]
+  permissions_boundary_arn    = local.permissions_boundary_arn
 }
 
 module "ecr" {
@@ -65,6 +70,7 @@ module "database" {
   skip_final_snapshot        = !var.deletion_protection
   db_name                    = var.database_name
   master_username            = var.database_username
+  permissions_boundary_arn   = local.permissions_boundary_arn
 }
 
 module "observability" {
@@ -132,6 +138,8 @@ module "service" {
   test_listener_arn       = module.alb.test_listener_arn
   target_group_name       = module.alb.target_group_name
   green_target_group_name = module.alb.green_target_group_name
+
+  permissions_boundary_arn = local.permissions_boundary_arn
 }
 
 module "budget" {
@@ -174,7 +182,9 @@ module "github_oidc" {
   pass_role_arns         = [module.service.task_role_arn, module.service.execution_role_arn]
   codedeploy_app_name    = module.service.codedeploy_app_name
 
-  # A v* tag's image build runs in the dev environment (image.yml).
+  # The image workflow's builds push here (dev); a v* tag's build runs in this
+  # environment too (image.yml), with the push role only.
+  push_role                   = var.github_push_role
   release_tag_pattern         = var.github_release_tag_pattern
   image_source_repository_arn = local.image_source_repository_arn
   terraform_state = var.terraform_state == null ? null : {

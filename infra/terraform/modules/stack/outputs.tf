@@ -73,6 +73,11 @@ output "deploy_role_arn" {
   value       = one(module.github_oidc[*].deploy_role_arn)
 }
 
+output "push_role_arn" {
+  description = "Role the image workflow pushes with (null without github_push_role)."
+  value       = one(module.github_oidc[*].push_role_arn)
+}
+
 output "terraform_role_arn" {
   description = "Role the deploy workflow applies Terraform with (null without terraform_state)."
   value       = one(module.github_oidc[*].terraform_role_arn)

@@ -318,8 +318,14 @@ variable "github_oidc_provider_arn" {
   default     = null
 }
 
+variable "github_push_role" {
+  description = "Make the image workflow's push role (push_role_arn): the environment whose repository receives the builds (dev)."
+  type        = bool
+  default     = false
+}
+
 variable "github_release_tag_pattern" {
-  description = "Release tags whose jobs of this environment may assume the deploy role (the image build of a v* tag runs in dev); null for none."
+  description = "Release tags whose jobs of this environment may assume the push role (the image build of a v* tag runs in dev), never the deploy role; null for none."
   type        = string
   default     = null
 }

@@ -14,6 +14,12 @@ mock_provider "aws" {
       arn = "arn:aws:iam::123456789012:role/hello-service-dev-github-deploy"
     }
   }
+
+  mock_resource "aws_iam_policy" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:policy/hello-service-dev-permissions-boundary"
+    }
+  }
 }
 
 variables {
@@ -409,13 +415,14 @@ run "no_terraform_roles_without_a_state" {
   }
 }
 
-run "release_tags_may_assume_the_deploy_role_only" {
+run "release_tags_may_assume_the_push_role_only" {
   command = plan
 
   variables {
     branch              = null
     github_environments = ["dev"]
     environment_branch  = "main"
+    push_role           = true
     release_tag_pattern = "v*"
     terraform_state = {
       bucket      = "acme-hello-service-tfstate"
@@ -425,11 +432,28 @@ run "release_tags_may_assume_the_deploy_role_only" {
   }
 
   assert {
-    condition = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"] == [
+    condition = jsondecode(aws_iam_role.push[0].assume_role_policy).Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"] == [
       "repo:example-org/hello-service:environment:dev:ref:refs/heads/main",
       "repo:example-org/hello-service:environment:dev:ref:refs/tags/v*",
-    ] && jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals == { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
-    error_message = "A release tag pattern must add one StringLike subject per environment, beside the branch-bound one, and keep the audience exact."
+    ] && jsondecode(aws_iam_role.push[0].assume_role_policy).Statement[0].Condition.StringEquals == { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+    error_message = "A release tag pattern must add one StringLike subject per environment to the push role, beside the branch-bound one, and keep the audience exact."
+  }
+
+  assert {
+    condition     = sort(distinct(flatten([for s in jsondecode(aws_iam_role_policy.push[0].policy).Statement : [for a in flatten([s.Action]) : split(":", a)[0]]]))) == tolist(["ecr"])
+    error_message = "The push role may use ECR alone: a tag's build can push an image, never deploy it."
+  }
+
+  assert {
+    condition     = !contains(flatten([for s in jsondecode(aws_iam_role_policy.push[0].policy).Statement : flatten([s.Action])]), "ecr:DeleteRepository") && aws_iam_role.push[0].permissions_boundary != null
+    error_message = "The push role must push and read images only, and carry the boundary."
+  }
+
+  assert {
+    condition = keys(jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition) == ["StringEquals"] && jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == [
+      "repo:example-org/hello-service:environment:dev:ref:refs/heads/main",
+    ]
+    error_message = "The deploy role must trust the environment's jobs from the branch only: never a tag."
   }
 
   assert {
@@ -437,6 +461,82 @@ run "release_tags_may_assume_the_deploy_role_only" {
       "repo:example-org/hello-service:environment:dev:ref:refs/heads/main",
     ]
     error_message = "The Terraform role must trust the environment's jobs from the branch only: never a tag."
+  }
+}
+
+run "no_push_role_unless_asked" {
+  command = plan
+
+  assert {
+    condition     = length(aws_iam_role.push) == 0 && length(aws_iam_role_policy.push) == 0
+    error_message = "Only the environment that receives the builds gets a push role."
+  }
+}
+
+run "the_terraform_role_grants_only_within_the_boundary" {
+  command = plan
+
+  variables {
+    branch              = null
+    github_environments = ["dev"]
+    environment_branch  = "main"
+    plan_environment    = "dev-plan"
+    terraform_state = {
+      bucket      = "acme-hello-service-tfstate"
+      key         = "hello-service/dev/terraform.tfstate"
+      kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    }
+  }
+
+  # Every action that gives a role permissions, or makes one, is allowed only with
+  # the boundary as a condition; none of them in an unconditioned statement.
+  assert {
+    condition = alltrue(flatten([
+      for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement : [
+        for a in ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"] :
+        try(s.Condition.StringEquals["iam:PermissionsBoundary"], null) == "arn:aws:iam::123456789012:policy/hello-service-dev-permissions-boundary"
+        if s.Effect == "Allow" && contains(flatten([s.Action]), a)
+      ]
+    ]))
+    error_message = "The Terraform role may create or grant a role only with the stack's boundary on it."
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement : s
+      if s.Effect == "Allow" && contains(flatten([s.Action]), "iam:CreateRole")
+    ]) == 1
+    error_message = "One statement, the conditioned one, allows iam:CreateRole."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement :
+      s.Effect == "Deny" && contains(flatten([s.Action]), "iam:CreatePolicyVersion") && s.Resource == "arn:aws:iam::123456789012:policy/hello-service-dev-permissions-boundary"
+      ]) && anytrue([
+      for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement :
+      s.Effect == "Deny" && contains(flatten([s.Action]), "iam:DeleteRolePermissionsBoundary")
+    ])
+    error_message = "The Terraform role may neither widen the boundary nor take it off a role."
+  }
+
+  # The boundary itself grants no IAM write: a bounded role can never make or widen one.
+  assert {
+    condition = !anytrue([
+      for a in flatten([for s in jsondecode(aws_iam_policy.boundary.policy).Statement : flatten([s.Action]) if s.Effect == "Allow"]) :
+      startswith(a, "iam:") && !contains(["iam:Get*", "iam:List*", "iam:PassRole"], a)
+    ])
+    error_message = "The boundary may allow IAM reads and PassRole only."
+  }
+
+  assert {
+    condition     = aws_iam_role.deploy.permissions_boundary != null && aws_iam_role.plan[0].permissions_boundary != null
+    error_message = "The deploy and plan roles must carry the boundary, or the Terraform role could not manage them."
+  }
+
+  assert {
+    condition     = aws_iam_policy.boundary.name == "hello-service-dev-permissions-boundary"
+    error_message = "The boundary's name must be the one the Terraform role's conditions name."
   }
 }
 
@@ -490,10 +590,10 @@ run "terraform_role_is_scoped_to_the_state_and_the_stack" {
   assert {
     condition = alltrue([
       for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement : alltrue([
-        for r in flatten([try(s.Resource, [])]) : startswith(r, "arn:aws:iam::123456789012:role/hello-service-prod-") || startswith(r, "arn:aws:iam::123456789012:role/aws-service-role/") || r == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+        for r in flatten([try(s.Resource, [])]) : startswith(r, "arn:aws:iam::123456789012:role/hello-service-prod-") || startswith(r, "arn:aws:iam::123456789012:role/aws-service-role/") || r == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" || r == "arn:aws:iam::123456789012:policy/hello-service-prod-permissions-boundary"
       ]) if anytrue([for a in flatten([s.Action]) : startswith(a, "iam:")])
     ])
-    error_message = "IAM writes must be limited to the stack's roles (NAME-*), the service-linked roles and GitHub's provider."
+    error_message = "IAM writes must be limited to the stack's roles (NAME-*), the service-linked roles, GitHub's provider and the boundary (read, and denied changes)."
   }
 
   assert {

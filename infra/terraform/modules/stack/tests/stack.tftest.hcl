@@ -148,3 +148,17 @@ run "the_deploy_role_accepts_the_environment_from_main_only" {
     error_message = "The deploy role is for the environment's own GitHub environment, on main."
   }
 }
+
+run "the_push_role_where_the_builds_go" {
+  command = plan
+
+  variables {
+    github_repository = "hello-service/hello-service"
+    github_push_role  = true
+  }
+
+  assert {
+    condition     = output.push_role_arn != null
+    error_message = "github_push_role makes the image workflow's push role."
+  }
+}
