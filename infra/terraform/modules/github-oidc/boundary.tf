@@ -33,6 +33,7 @@ locals {
           Resource = "*"
         },
         {
+          # Not the Terraform role: protect_terraform_roles_statement denies it.
           Sid      = "PassTheStacksRoles"
           Effect   = "Allow"
           Action   = "iam:PassRole"
@@ -49,13 +50,20 @@ locals {
         {
           Sid      = "TheState"
           Effect   = "Allow"
-          Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-          Resource = [local.state_object_arn, local.lock_object_arn]
+          Action   = ["s3:GetObject", "s3:PutObject"]
+          Resource = local.state_object_arn
         },
+        local.lock_statement,
         local.list_state_statement,
+        # The key may be in another region than the stack.
+        local.state_key_statement,
+        # What the Terraform role is denied, no role it makes may do either: a role
+        # that could would be the way around the deny.
+        local.protect_state_key_statement,
       ] : statement if var.terraform_state != null],
       # The source repository may be in another region than the stack.
       [for statement in local.image_source_statements : merge(statement, { Sid = "ThePromotedImagesSource" })],
+      [local.protect_terraform_roles_statement],
     )
   }
 }

@@ -44,6 +44,23 @@ locals {
   ]
   name_arn_prefix = "arn:${local.partition}:iam::${local.account_id}"
 
+  # The role cannot widen itself, nor another stack's Terraform role whose name the
+  # NAME-* prefix happens to match (hello-service-dev-eu-github-terraform): a change to
+  # one is applied by an administrator. Nor pass one to a service.
+  protect_terraform_roles_statement = {
+    Sid      = "NeverChangeATerraformRole"
+    Effect   = "Deny"
+    Action   = ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRole", "iam:UpdateRole", "iam:PassRole"]
+    Resource = "${local.name_arn_prefix}:role/*-github-terraform"
+  }
+  # kms:* covers every key of the region: the state's key stays usable.
+  protect_state_key_statement = {
+    Sid      = "NeverDisableTheStateKey"
+    Effect   = "Deny"
+    Action   = ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CreateGrant", "kms:RevokeGrant"]
+    Resource = local.state.kms_key_arn
+  }
+
   buckets_statement = {
     # The ALB's access log bucket: the stack's buckets are named after it.
     Sid      = "TheStacksBuckets"
@@ -144,20 +161,8 @@ locals {
           }
         }
       },
-      {
-        # The role cannot widen itself: a change to it is applied by an administrator.
-        Sid      = "NeverChangeThisRole"
-        Effect   = "Deny"
-        Action   = ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRole", "iam:UpdateRole"]
-        Resource = "${local.name_arn_prefix}:role/${var.name}-github-terraform"
-      },
-      {
-        # kms:* above covers every key of the region: the state's key stays usable.
-        Sid      = "NeverDisableTheStateKey"
-        Effect   = "Deny"
-        Action   = ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CreateGrant", "kms:RevokeGrant"]
-        Resource = local.state.kms_key_arn
-      },
+      local.protect_terraform_roles_statement,
+      local.protect_state_key_statement,
     ]
   }
 

@@ -173,6 +173,11 @@ variable "release_tag_pattern" {
     condition     = var.release_tag_pattern == null || can(regex("^[A-Za-z0-9][A-Za-z0-9._/*-]{0,99}$", var.release_tag_pattern))
     error_message = "release_tag_pattern must start with a letter or digit, then letters, digits, \".\", \"_\", \"/\", \"-\" or \"*\" (for example \"v*\")."
   }
+  validation {
+    # Only the push role takes tags: without it the pattern would trust nothing, silently.
+    condition     = var.release_tag_pattern == null || var.push_role
+    error_message = "release_tag_pattern needs push_role: release tags may assume the push role only."
+  }
 }
 
 variable "image_source_repository_arn" {

@@ -464,6 +464,19 @@ run "release_tags_may_assume_the_push_role_only" {
   }
 }
 
+run "rejects_a_tag_pattern_without_the_push_role" {
+  command = plan
+
+  variables {
+    branch              = null
+    github_environments = ["dev"]
+    environment_branch  = "main"
+    release_tag_pattern = "v*"
+  }
+
+  expect_failures = [var.release_tag_pattern]
+}
+
 run "no_push_role_unless_asked" {
   command = plan
 
@@ -534,6 +547,16 @@ run "the_terraform_role_grants_only_within_the_boundary" {
     error_message = "The deploy and plan roles must carry the boundary, or the Terraform role could not manage them."
   }
 
+  # What the Terraform role is denied, the boundary denies too: no role it makes is the
+  # way around it.
+  assert {
+    condition = alltrue([
+      for sid in ["NeverChangeATerraformRole", "NeverDisableTheStateKey"] :
+      contains([for s in jsondecode(aws_iam_policy.boundary.policy).Statement : s.Sid if s.Effect == "Deny"], sid)
+    ])
+    error_message = "The boundary must deny what the Terraform role is denied."
+  }
+
   assert {
     condition     = aws_iam_policy.boundary.name == "hello-service-dev-permissions-boundary"
     error_message = "The boundary's name must be the one the Terraform role's conditions name."
@@ -590,7 +613,7 @@ run "terraform_role_is_scoped_to_the_state_and_the_stack" {
   assert {
     condition = alltrue([
       for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement : alltrue([
-        for r in flatten([try(s.Resource, [])]) : startswith(r, "arn:aws:iam::123456789012:role/hello-service-prod-") || startswith(r, "arn:aws:iam::123456789012:role/aws-service-role/") || r == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" || r == "arn:aws:iam::123456789012:policy/hello-service-prod-permissions-boundary"
+        for r in flatten([try(s.Resource, [])]) : startswith(r, "arn:aws:iam::123456789012:role/hello-service-prod-") || startswith(r, "arn:aws:iam::123456789012:role/aws-service-role/") || r == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" || r == "arn:aws:iam::123456789012:policy/hello-service-prod-permissions-boundary" || (s.Effect == "Deny" && r == "arn:aws:iam::123456789012:role/*-github-terraform")
       ]) if anytrue([for a in flatten([s.Action]) : startswith(a, "iam:")])
     ])
     error_message = "IAM writes must be limited to the stack's roles (NAME-*), the service-linked roles, GitHub's provider and the boundary (read, and denied changes)."
@@ -599,7 +622,7 @@ run "terraform_role_is_scoped_to_the_state_and_the_stack" {
   assert {
     condition = anytrue([
       for s in jsondecode(aws_iam_role_policy.terraform[0].policy).Statement :
-      s.Effect == "Deny" && s.Resource == "arn:aws:iam::123456789012:role/hello-service-prod-github-terraform" && contains(flatten([s.Action]), "iam:PutRolePolicy")
+      s.Effect == "Deny" && s.Resource == "arn:aws:iam::123456789012:role/*-github-terraform" && contains(flatten([s.Action]), "iam:PutRolePolicy")
     ])
     error_message = "The Terraform role must not be able to widen its own policy."
   }
