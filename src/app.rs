@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::build_info::BUILD;
 use crate::config::Config;
 use crate::db::Database;
+use crate::faults::Faults;
 use crate::http::server::{self, ConnectionLimits, IDLE_TIMEOUT};
 use crate::http::{self, AppState};
 use crate::secrets::Secrets;
@@ -41,12 +42,14 @@ impl Application {
                 .register(Box::new(secrets.metrics()))
                 .context("cannot register metrics")?;
         }
-        let db = Database::new(&config.database, metrics.registry(), secrets.as_ref())?;
+        let faults = Arc::new(Faults::default());
+        let db = Database::new(&config.database, metrics.registry(), secrets.as_ref())?
+            .map(|db| db.with_drills(Arc::clone(&faults)));
         if let Some(db) = db.as_ref().filter(|_| config.database.migrate_on_start) {
             let applied = db.migrate().await?;
             tracing::info!(?applied, "migrations done at start");
         }
-        let state = AppState::new(metrics, db, tracer, secrets);
+        let state = AppState::new(metrics, db, tracer, secrets, faults);
         let app_listener = bind(config.listen_addr, crate::config::APP_LISTEN_ADDR).await?;
         let admin_listener = bind(
             config.admin_listen_addr,

@@ -9,6 +9,7 @@ pub mod build_info;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod faults;
 pub mod http;
 pub mod secrets;
 pub mod shutdown;

@@ -8,8 +8,11 @@
 use std::future::Future;
 use std::time::{Instant, SystemTime};
 
+use futures_util::FutureExt as _;
 use tokio_postgres::{GenericClient, Row};
 use tracing::Instrument as _;
+
+use crate::db::{Database, DbError};
 
 /// The table every query here reads or writes.
 const TABLE: &str = "greetings";
@@ -100,77 +103,89 @@ impl From<&Row> for Greeting {
 }
 
 /// Stores a greeting.
-pub async fn insert(
-    client: &deadpool_postgres::Client,
-    name: &str,
-    message: &str,
-) -> Result<Greeting, tokio_postgres::Error> {
-    traced(INSERT, async {
-        let statement = client
-            .prepare_cached(
-                "INSERT INTO greetings (name, message) VALUES ($1, $2)
-                 RETURNING id, name, message, created_at",
-            )
-            .await?;
-        let row = client.query_one(&statement, &[&name, &message]).await?;
-        Ok(Greeting::from(&row))
+pub async fn insert(db: &Database, name: &str, message: &str) -> Result<Greeting, DbError> {
+    db.write(move |client| {
+        traced(INSERT, async move {
+            let statement = client
+                .prepare_cached(
+                    "INSERT INTO greetings (name, message) VALUES ($1, $2)
+                     RETURNING id, name, message, created_at",
+                )
+                .await?;
+            let row = client.query_one(&statement, &[&name, &message]).await?;
+            Ok(Greeting::from(&row))
+        })
+        .boxed()
     })
     .await
 }
 
 /// Up to `limit` greetings, newest first, older than the greeting `before` when given.
 pub async fn list(
-    client: &deadpool_postgres::Client,
+    db: &Database,
     before: Option<i64>,
     limit: i64,
-) -> Result<Vec<Greeting>, tokio_postgres::Error> {
-    traced(SELECT, async {
-        let statement = client
-            .prepare_cached(
-                "SELECT id, name, message, created_at FROM greetings
-                 WHERE id < $1 ORDER BY id DESC LIMIT $2",
-            )
-            .await?;
-        let rows = client
-            .query(&statement, &[&before.unwrap_or(i64::MAX), &limit])
-            .await?;
-        Ok(rows.iter().map(Greeting::from).collect())
+) -> Result<Vec<Greeting>, DbError> {
+    db.read(move |client| {
+        traced(SELECT, async move {
+            let statement = client
+                .prepare_cached(
+                    "SELECT id, name, message, created_at FROM greetings
+                     WHERE id < $1 ORDER BY id DESC LIMIT $2",
+                )
+                .await?;
+            let rows = client
+                .query(&statement, &[&before.unwrap_or(i64::MAX), &limit])
+                .await?;
+            Ok(rows.iter().map(Greeting::from).collect())
+        })
+        .boxed()
     })
     .await
 }
 
-/// One greeting.
-pub async fn find(
-    client: &deadpool_postgres::Client,
-    id: i64,
-) -> Result<Option<Greeting>, tokio_postgres::Error> {
-    traced(SELECT, async {
-        let statement = client
-            .prepare_cached("SELECT id, name, message, created_at FROM greetings WHERE id = $1")
-            .await?;
-        let row = client.query_opt(&statement, &[&id]).await?;
-        Ok(row.as_ref().map(Greeting::from))
+/// One greeting, or [`DbError::NotFound`].
+pub async fn find(db: &Database, id: i64) -> Result<Greeting, DbError> {
+    db.read(move |client| {
+        traced(SELECT, async move {
+            let statement = client
+                .prepare_cached("SELECT id, name, message, created_at FROM greetings WHERE id = $1")
+                .await?;
+            let row = client.query_opt(&statement, &[&id]).await?;
+            Ok(row.as_ref().map(Greeting::from))
+        })
+        .boxed()
     })
-    .await
+    .await?
+    .ok_or(DbError::NotFound)
 }
 
-/// Deletes a greeting; says whether there was one.
-pub async fn delete(
-    client: &deadpool_postgres::Client,
-    id: i64,
-) -> Result<bool, tokio_postgres::Error> {
-    traced(DELETE, async {
-        let statement = client
-            .prepare_cached("DELETE FROM greetings WHERE id = $1")
-            .await?;
-        Ok(client.execute(&statement, &[&id]).await? == 1)
-    })
-    .await
+/// Deletes a greeting, or answers [`DbError::NotFound`] when there was none.
+pub async fn delete(db: &Database, id: i64) -> Result<(), DbError> {
+    let deleted = db
+        .write(move |client| {
+            traced(DELETE, async move {
+                let statement = client
+                    .prepare_cached("DELETE FROM greetings WHERE id = $1")
+                    .await?;
+                client.execute(&statement, &[&id]).await
+            })
+            .boxed()
+        })
+        .await?;
+    if deleted == 1 {
+        Ok(())
+    } else {
+        Err(DbError::NotFound)
+    }
 }
 
 /// Holds the connection for `seconds` in the database: the drill behind the
 /// `db_latency_ms` fault.
-pub async fn sleep(client: &impl GenericClient, seconds: f64) -> Result<(), tokio_postgres::Error> {
+pub(crate) async fn sleep(
+    client: &impl GenericClient,
+    seconds: f64,
+) -> Result<(), tokio_postgres::Error> {
     client.execute("SELECT pg_sleep($1)", &[&seconds]).await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Postgres: the pool, its health, migrations and the queries.
 
+mod error;
 pub mod greetings;
 pub mod migrate;
 pub mod pool;
@@ -8,15 +9,19 @@ pub mod tls;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use deadpool_postgres::{Object, Pool, PoolError};
+use deadpool_postgres::{Client, Object, Pool, PoolError};
+use futures_util::future::BoxFuture;
 use prometheus::{Histogram, HistogramOpts, IntCounterVec, Opts, Registry};
 use serde::Serialize;
-use tokio_postgres::error::SqlState;
 use tokio_util::sync::CancellationToken;
 
+pub use self::error::DbError;
+use self::error::{Failure, is_rejected_password, pool_error_kind};
 use crate::config::DatabaseConfig;
 use crate::db::pool::Credentials;
+use crate::faults::Faults;
 use crate::secrets::{DbCredentials, Secrets};
+use crate::telemetry::error_chain;
 
 /// How often readiness pings the database.
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(2);
@@ -42,6 +47,8 @@ pub struct Database {
     health: Arc<RwLock<DatabaseHealth>>,
     /// When the credentials come from Secrets Manager, and so may rotate.
     rotation: Option<Rotation>,
+    /// For the `db_latency_ms` drill.
+    faults: Arc<Faults>,
 }
 
 /// Credentials that follow the Secrets Manager secret.
@@ -49,21 +56,6 @@ pub struct Database {
 struct Rotation {
     credentials: Arc<Credentials>,
     secrets: Arc<Secrets>,
-}
-
-/// Why no connection could be had, or a query failed.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    /// No connection within the wait timeout, or Postgres cannot be reached: the
-    /// request may succeed later.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    /// The statement ran past the statement timeout and Postgres cancelled it.
-    #[error("statement timed out: {0}")]
-    StatementTimeout(tokio_postgres::Error),
-    /// The query failed on a working connection.
-    #[error("query failed: {0}")]
-    Query(#[from] tokio_postgres::Error),
 }
 
 /// What readiness reports of the database.
@@ -148,14 +140,72 @@ impl Database {
                 error: Some("not checked yet".to_owned()),
             })),
             rotation,
+            faults: Arc::default(),
         }))
+    }
+
+    /// The database with its queries held up by `faults`' `db_latency_ms` drill.
+    #[must_use]
+    pub fn with_drills(self, faults: Arc<Faults>) -> Self {
+        Self { faults, ..self }
+    }
+
+    /// Runs `query`, a read, on a pooled connection. A read whose connection turns out
+    /// to be lost (Postgres or a middlebox closed it while it sat idle in the pool, and
+    /// the close was not seen before the query went out, or Postgres ended it under the
+    /// query, as on a failover) runs once more on another: a read changes nothing, so
+    /// running it twice is safe.
+    pub async fn read<'q, T>(
+        &self,
+        // The query owns the connection it runs on, and gives it back to the pool as it
+        // ends. Boxed rather than an async closure: an async closure's future is not
+        // yet known to be `Send`, which axum's handlers need.
+        query: impl Fn(Client) -> BoxFuture<'q, Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, DbError> {
+        match query(self.connection().await?).await {
+            Err(error) if Failure::of(&error) == Failure::ConnectionLost => {
+                let lost = self.failed(error);
+                let cause = error_chain(&lost);
+                tracing::info!(
+                    cause,
+                    "the connection was lost under a read; reading again on another"
+                );
+                query(self.connection().await?)
+                    .await
+                    .map_err(|error| self.failed(error))
+            }
+            result => result.map_err(|error| self.failed(error)),
+        }
+    }
+
+    /// Runs `statement`, a write, once: a connection lost after the statement was sent
+    /// leaves unknown whether it ran, so it answers [`DbError::Unavailable`] for the
+    /// client to decide.
+    pub async fn write<'q, T>(
+        &self,
+        statement: impl FnOnce(Client) -> BoxFuture<'q, Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, DbError> {
+        statement(self.connection().await?)
+            .await
+            .map_err(|error| self.failed(error))
+    }
+
+    /// A pooled connection, after the `db_latency_ms` drill if one is in force.
+    async fn connection(&self) -> Result<Object, DbError> {
+        let client = self.client().await?;
+        if let Some(latency) = self.faults.db_latency() {
+            greetings::sleep(&**client, latency.as_secs_f64())
+                .await
+                .map_err(|error| self.failed(error))?;
+        }
+        Ok(client)
     }
 
     /// A pooled connection, within the wait timeout. When Postgres rejects the password
     /// and the credentials come from the secret, the secret is read again (at most every
     /// few seconds) and, if the credentials changed, the connection tried once more with
     /// them.
-    pub async fn client(&self) -> Result<Object, DbError> {
+    async fn client(&self) -> Result<Object, DbError> {
         let started = Instant::now();
         // Read before trying, so a rotation that lands meanwhile still earns a retry.
         let before = self
@@ -173,22 +223,15 @@ impl Database {
         self.acquire.observe(started.elapsed().as_secs_f64());
         result.map_err(|error| {
             self.count_error(pool_error_kind(&error));
-            DbError::Unavailable(error.to_string())
+            DbError::Unavailable(error.into())
         })
     }
 
-    /// Counts a failed query, and tells whether it failed because the connection did.
-    pub fn query_failed(&self, error: tokio_postgres::Error) -> DbError {
-        if error.is_closed() {
-            self.count_error("connection_lost");
-            DbError::Unavailable(error.to_string())
-        } else if error.code() == Some(&SqlState::QUERY_CANCELED) {
-            self.count_error("statement_timeout");
-            DbError::StatementTimeout(error)
-        } else {
-            self.count_error("query");
-            DbError::Query(error)
-        }
+    /// Counts a failed query and says what it means for the caller.
+    fn failed(&self, error: tokio_postgres::Error) -> DbError {
+        let failure = Failure::of(&error);
+        self.count_error(failure.kind());
+        failure.into_error(error)
     }
 
     fn count_error(&self, kind: &str) {
@@ -343,24 +386,5 @@ impl Database {
                 }
             });
         }
-    }
-}
-
-/// Postgres refused the login: a wrong password (28P01), or a user that no longer
-/// exists or may not log in (28000).
-fn is_rejected_password(error: &tokio_postgres::Error) -> bool {
-    error.code().is_some_and(|code| {
-        *code == SqlState::INVALID_PASSWORD
-            || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
-    })
-}
-
-fn pool_error_kind(error: &PoolError) -> &'static str {
-    match error {
-        PoolError::Timeout(_) => "timeout",
-        PoolError::Backend(error) if is_rejected_password(error) => "auth",
-        PoolError::Backend(_) => "connect",
-        PoolError::Closed => "closed",
-        _ => "other",
     }
 }

@@ -1,96 +1,24 @@
 //! `/admin/faults`: fault injection for drills, on the admin listener only.
 //!
-//! A drill sets latency, an error rate, a panic rate or failing readiness, and the app
-//! routes (never the health routes) suffer them until the faults are cleared. It needs
+//! A drill sets latency, an error rate, a panic rate, failing readiness or a slow
+//! database ([`crate::faults`]), and the app routes (never the health routes) suffer
+//! them until the faults are cleared. It needs
 //! `Authorization: Bearer $APP_ADMIN_TOKEN` (or the secret's `admin_token`, which wins),
 //! and without a token at start the routes do not exist (404).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::get;
 use axum::{Json, Router};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
 use serde_json::Value;
 
+use crate::faults::{FaultSettings, Faults, MAX_LATENCY_MS};
 use crate::http::error::{ApiError, FieldError};
 use crate::http::extract::JsonObject;
 use crate::secrets::Secrets;
-
-/// Longest latency a drill may inject.
-const MAX_LATENCY_MS: u64 = 60_000;
-
-/// The faults in force.
-#[derive(Debug, Default)]
-pub struct Faults {
-    /// Read on every request, so a service with no faults pays one relaxed load.
-    active: AtomicBool,
-    settings: RwLock<FaultSettings>,
-}
-
-/// What a drill injects; every field defaults to "no fault".
-#[derive(Debug, Default, Clone, Copy, PartialEq, Serialize)]
-pub struct FaultSettings {
-    /// Added to every app request, in milliseconds.
-    pub latency_ms: u64,
-    /// Share of app requests answered with 500, from 0 to 1.
-    pub error_rate: f64,
-    /// Share of app requests whose handler panics, from 0 to 1.
-    pub panic_rate: f64,
-    /// Whether `/health/ready` answers 503.
-    pub fail_readiness: bool,
-    /// Held in Postgres (`pg_sleep`) by every greetings request before its query, in
-    /// milliseconds: a slow database, for pool-exhaustion drills.
-    pub db_latency_ms: u64,
-}
-
-impl Faults {
-    /// The faults in force.
-    pub fn settings(&self) -> FaultSettings {
-        *self.settings.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Replaces the faults in force.
-    pub fn set(&self, settings: FaultSettings) {
-        *self
-            .settings
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = settings;
-        self.active
-            .store(settings != FaultSettings::default(), Ordering::Relaxed);
-    }
-
-    /// Whether readiness must fail.
-    pub fn fail_readiness(&self) -> bool {
-        self.active.load(Ordering::Relaxed) && self.settings().fail_readiness
-    }
-
-    /// The faults to apply to a request, if any.
-    pub fn in_force(&self) -> Option<FaultSettings> {
-        self.active.load(Ordering::Relaxed).then(|| self.settings())
-    }
-}
-
-/// Applies faults to one request: waits out the latency, then panics or fails as the
-/// rates say. Called inside the request path's panic catching, so an injected panic is
-/// caught like a real one.
-pub async fn apply_faults(faults: FaultSettings) -> Result<(), ApiError> {
-    if faults.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
-    }
-    assert!(
-        rand::random::<f64>() >= faults.panic_rate,
-        "panic injected by /admin/faults"
-    );
-    if rand::random::<f64>() < faults.error_rate {
-        return Err(ApiError::internal("error injected by /admin/faults"));
-    }
-    Ok(())
-}
 
 /// The state of the admin routes.
 #[derive(Debug, Clone)]

@@ -15,6 +15,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::db::DbError;
+use crate::telemetry::error_chain;
+
 /// Everything a handler or middleware can answer with instead of success.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -50,6 +53,10 @@ pub enum ApiError {
     /// The request took longer than `APP_REQUEST_TIMEOUT`.
     #[error("the request took longer than the time limit")]
     Timeout,
+    /// The database answered a query with a failure; what it says decides the status,
+    /// and its cause goes to the access line, never to the client.
+    #[error("{}", database_message(.0))]
+    Database(#[from] DbError),
     /// A bug or a failure we did not plan for. The cause is logged, never shown.
     #[error("internal error")]
     Internal(#[source] Box<dyn StdError + Send + Sync>),
@@ -91,6 +98,13 @@ impl ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Overloaded | Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::Database(error) => match error {
+                DbError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                DbError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+                DbError::Conflict(_) => StatusCode::CONFLICT,
+                DbError::NotFound => StatusCode::NOT_FOUND,
+                DbError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -98,8 +112,20 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             Self::Overloaded => "overloaded",
-            Self::DatabaseUnavailable => "database_unavailable",
+            Self::DatabaseUnavailable | Self::Database(DbError::Unavailable(_)) => {
+                "database_unavailable"
+            }
             _ => default_code(self.status()),
+        }
+    }
+
+    /// What goes to the log beside the status: the cause of a failure on our side.
+    fn cause(&self) -> Option<String> {
+        match self {
+            Self::Internal(cause) => Some(error_chain(cause.as_ref())),
+            Self::Database(DbError::NotFound) => None,
+            Self::Database(error) => Some(error_chain(error)),
+            _ => None,
         }
     }
 }
@@ -114,10 +140,7 @@ impl IntoResponse for ApiError {
                 Self::BadRequest { details, .. } | Self::Validation(details) => details.clone(),
                 _ => Vec::new(),
             },
-            cause: match &self {
-                Self::Internal(cause) => Some(error_chain(cause.as_ref())),
-                _ => None,
-            },
+            cause: self.cause(),
         };
         let mut response = status.into_response();
         response.extensions_mut().insert(report);
@@ -210,6 +233,7 @@ fn default_code(status: StatusCode) -> &'static str {
         404 => "not_found",
         405 => "method_not_allowed",
         408 => "request_timeout",
+        409 => "conflict",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
         422 => "validation_failed",
@@ -232,16 +256,15 @@ fn default_message(status: StatusCode) -> &'static str {
     }
 }
 
-/// The error and its sources, outermost first: what the log needs to find the cause.
-fn error_chain(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+/// What the client is told of a database failure: what to do, never the cause.
+fn database_message(error: &DbError) -> &'static str {
+    match error {
+        DbError::Unavailable(_) => "the database is unavailable, try again",
+        DbError::Timeout(_) => "the request took longer than the time limit",
+        DbError::Conflict(_) => "the request conflicts with the current state of the resource",
+        DbError::NotFound => "the requested resource does not exist",
+        DbError::Failed(_) => "internal error",
     }
-    text
 }
 
 #[cfg(test)]
@@ -287,6 +310,27 @@ mod tests {
         let body = rendered(response).await;
         assert_eq!(body["error"]["code"], "internal");
         assert!(!body.to_string().contains("10.0.0.5"));
+    }
+
+    #[tokio::test]
+    async fn a_lost_database_is_503_with_its_cause_in_the_log_only() {
+        let lost = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by 10.0.0.7");
+        let response = ApiError::from(DbError::Unavailable(lost.into())).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response
+                .extensions()
+                .get::<ErrorReport>()
+                .and_then(|r| r.cause.as_deref()),
+            Some("database unavailable: reset by 10.0.0.7")
+        );
+        let body = rendered(response).await;
+        assert_eq!(body["error"]["code"], "database_unavailable");
+        assert!(!body.to_string().contains("10.0.0.7"));
+
+        let missing = ApiError::from(DbError::NotFound).into_response();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert_eq!(rendered(missing).await["error"]["code"], "not_found");
     }
 
     #[tokio::test]

@@ -3,9 +3,6 @@
 //! Input is checked before availability: a malformed or invalid request gets its 4xx
 //! even while the database is down.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -13,14 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use futures_util::FutureExt as _;
-use futures_util::future::BoxFuture;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::db::Database;
 use crate::db::greetings::{self, Greeting};
-use crate::db::{Database, DbError};
-use crate::http::admin::Faults;
 use crate::http::error::{ApiError, FieldError};
 use crate::http::extract::JsonObject;
 
@@ -35,13 +29,15 @@ pub const MAX_NAME_CHARS: usize = 64;
 /// Longest message, in Unicode scalar values after trimming.
 pub const MAX_MESSAGE_CHARS: usize = 280;
 
-/// What the greeting routes need.
+/// What the greeting routes need: the database, or `None` when none is configured and
+/// the routes answer 503.
 #[derive(Debug, Clone)]
-pub struct Greetings {
-    /// `None` when no database is configured: the routes answer 503.
-    pub db: Option<Database>,
-    /// For the `db_latency_ms` drill.
-    pub faults: Arc<Faults>,
+pub struct Greetings(pub Option<Database>);
+
+impl Greetings {
+    fn db(&self) -> Result<&Database, ApiError> {
+        self.0.as_ref().ok_or(ApiError::DatabaseUnavailable)
+    }
 }
 
 /// The routes of the resource.
@@ -80,10 +76,7 @@ struct Page {
 
 async fn create(State(state): State<Greetings>, body: JsonObject) -> Result<Response, ApiError> {
     let (name, message) = validate_new(&body.0)?;
-    let (db, client) = connection(&state).await?;
-    let greeting = greetings::insert(&client, &name, &message)
-        .await
-        .map_err(|error| api_error(db.query_failed(error)))?;
+    let greeting = greetings::insert(state.db()?, &name, &message).await?;
     let location = format!("{COLLECTION}/{}", greeting.id);
     Ok((
         StatusCode::CREATED,
@@ -103,10 +96,7 @@ async fn list(
     })?;
     let (limit, before) = parse_page(&params)?;
     // One more than asked: whether it comes back says if there is a next page.
-    let mut rows = read(&state, |client| {
-        greetings::list(client, before, limit + 1).boxed()
-    })
-    .await?;
+    let mut rows = greetings::list(state.db()?, before, limit + 1).await?;
     let has_more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next_cursor = has_more
@@ -123,10 +113,8 @@ async fn find(
     Path(id): Path<String>,
 ) -> Result<axum::Json<GreetingBody>, ApiError> {
     let id = parse_id(&id)?;
-    let greeting = read(&state, |client| greetings::find(client, id).boxed()).await?;
-    greeting
-        .map(|greeting| axum::Json(greeting.into()))
-        .ok_or(ApiError::NotFound)
+    let greeting = greetings::find(state.db()?, id).await?;
+    Ok(axum::Json(greeting.into()))
 }
 
 async fn delete(
@@ -134,76 +122,8 @@ async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
-    let (db, client) = connection(&state).await?;
-    let deleted = greetings::delete(&client, id)
-        .await
-        .map_err(|error| api_error(db.query_failed(error)))?;
-    if deleted {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound)
-    }
-}
-
-/// Runs `query`, a read, on a pooled connection. A read whose connection turns out to
-/// be lost (Postgres or a middlebox closed it while it sat idle in the pool, and the
-/// close was not seen before the query went out) runs once more on another: a read
-/// changes nothing, so running it twice is safe. Writes are not retried, since a
-/// connection lost after the statement was sent leaves unknown whether it ran.
-async fn read<T>(
-    state: &Greetings,
-    // Boxed rather than an async closure: an async closure's future is not yet known to
-    // be `Send`, which axum's handlers must be.
-    query: impl for<'c> Fn(
-        &'c deadpool_postgres::Client,
-    ) -> BoxFuture<'c, Result<T, tokio_postgres::Error>>,
-) -> Result<T, ApiError> {
-    let (db, client) = connection(state).await?;
-    match query(&client).await {
-        Err(error) if error.is_closed() => {
-            drop(client);
-            // Counted as any lost connection is, in `db_pool_errors_total`.
-            let lost = db.query_failed(error);
-            tracing::info!(cause = %lost, "the connection was lost before the read; reading again on another");
-            let (db, client) = connection(state).await?;
-            query(&client)
-                .await
-                .map_err(|error| api_error(db.query_failed(error)))
-        }
-        result => result.map_err(|error| api_error(db.query_failed(error))),
-    }
-}
-
-/// A pooled connection, after the `db_latency_ms` drill if one is in force.
-async fn connection(state: &Greetings) -> Result<(&Database, deadpool_postgres::Client), ApiError> {
-    let db = state.db.as_ref().ok_or(ApiError::DatabaseUnavailable)?;
-    let client = db.client().await.map_err(api_error)?;
-    if let Some(latency) = state
-        .faults
-        .in_force()
-        .map(|f| f.db_latency_ms)
-        .filter(|ms| *ms > 0)
-    {
-        let seconds = Duration::from_millis(latency).as_secs_f64();
-        greetings::sleep(&**client, seconds)
-            .await
-            .map_err(|error| api_error(db.query_failed(error)))?;
-    }
-    Ok((db, client))
-}
-
-fn api_error(error: DbError) -> ApiError {
-    match error {
-        DbError::Unavailable(cause) => {
-            tracing::warn!(%cause, "database unavailable");
-            ApiError::DatabaseUnavailable
-        }
-        DbError::StatementTimeout(cause) => {
-            tracing::warn!(%cause, "statement timed out");
-            ApiError::Timeout
-        }
-        DbError::Query(error) => ApiError::internal(error),
-    }
+    greetings::delete(state.db()?, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// An id that is not a positive number names nothing: 404, as for an unknown id.

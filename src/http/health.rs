@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::db::Database;
-use crate::http::admin::Faults;
+use crate::faults::Faults;
 
 /// What the health routes report.
 #[derive(Debug, Default)]

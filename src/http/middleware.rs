@@ -28,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt as _;
 use tower::{Layer, Service};
 
-use crate::http::admin::{Faults, apply_faults};
+use crate::faults::Faults;
 use crate::http::error::{self, ApiError, ErrorReport};
 use crate::http::shed::Shed;
 use crate::telemetry::ACCESS_LOG_TARGET;
@@ -281,9 +281,9 @@ where
 {
     let handler = AssertUnwindSafe(async move {
         if let Some(faults) = faults.as_deref().and_then(Faults::in_force)
-            && let Err(injected) = apply_faults(faults).await
+            && let Err(injected) = faults.inject().await
         {
-            return injected.into_response();
+            return ApiError::internal(injected).into_response();
         }
         let Ok(response) = inner.call(request).await;
         response

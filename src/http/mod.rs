@@ -30,10 +30,11 @@ use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use crate::build_info::{BUILD, BuildInfo};
 use crate::config::Config;
 use crate::db::Database;
+use crate::faults::Faults;
 use crate::secrets::Secrets;
 use crate::telemetry::{Metrics, RequestTracer};
 
-use self::admin::{Admin, Faults};
+use self::admin::Admin;
 use self::error::ApiError;
 use self::greetings::Greetings;
 use self::health::Health;
@@ -57,14 +58,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Fresh state with the given parts.
+    /// Fresh state with the given parts; `faults` are the ones `db` drills with.
     pub fn new(
         metrics: Metrics,
         db: Option<Database>,
         tracer: Option<RequestTracer>,
         secrets: Option<Arc<Secrets>>,
+        faults: Arc<Faults>,
     ) -> Self {
-        let faults = Arc::new(Faults::default());
         Self {
             health: Arc::new(Health::new(Arc::clone(&faults), db.clone())),
             faults,
@@ -81,10 +82,7 @@ pub fn app_router(config: &Config, state: &AppState) -> Router {
     Router::new()
         .route("/", get(hello))
         .route("/version", get(version))
-        .merge(greetings::routes(Greetings {
-            db: state.db.clone(),
-            faults: Arc::clone(&state.faults),
-        }))
+        .merge(greetings::routes(Greetings(state.db.clone())))
         .merge(health::routes(Arc::clone(&state.health)))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit))

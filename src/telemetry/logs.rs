@@ -311,6 +311,19 @@ impl fmt::Write for Escaped<'_> {
     }
 }
 
+/// An error and its sources, outermost first, as one line: what a log needs to find
+/// the cause.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Logs panics as error lines, with the request id of the request that panicked, in
 /// place of the default hook's plain text on stderr.
 pub fn install_panic_hook() {

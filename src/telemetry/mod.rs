@@ -18,6 +18,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::Config;
 
+pub use logs::error_chain;
 pub use metrics::Metrics;
 pub use traces::{RequestTracer, Traces};
 

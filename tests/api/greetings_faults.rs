@@ -182,6 +182,59 @@ async fn a_read_whose_pooled_connection_was_lost_is_answered_from_another() {
     );
 }
 
+/// Postgres ending a connection under a request (`pg_terminate_backend`: what an RDS
+/// reboot or Multi-AZ failover does to every client, SQLSTATE 57P01) leaves the
+/// database unavailable to that request, which is told to try again: 503, never 500.
+#[tokio::test]
+async fn a_connection_postgres_ends_under_a_request_is_503_not_500() {
+    let (app, url) = crate::helpers::spawn_app_with_db(&[]).await;
+    wait_for_readiness(&app, 200, Duration::from_secs(5)).await;
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("an admin connection");
+    tokio::spawn(connection);
+    // The drill holds the request's connection in a query long enough to end it.
+    app.set_faults(json!({"db_latency_ms": 4000})).await;
+    let terminate = async {
+        let started = Instant::now();
+        loop {
+            let ended = admin
+                .query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE query = 'SELECT pg_sleep($1)' AND pid <> pg_backend_pid()",
+                    &[],
+                )
+                .await
+                .expect("pg_stat_activity is readable");
+            if !ended.is_empty() {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(3),
+                "the request's query never showed in pg_stat_activity"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let (response, ()) = tokio::join!(app.get(COLLECTION), terminate);
+    app.set_faults(json!({})).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        json(response).await["error"]["code"],
+        "database_unavailable"
+    );
+    let metrics = app.admin_get("/metrics").await.text().await.expect("text");
+    assert!(
+        metrics.contains(r#"db_pool_errors_total{kind="connection_lost"} 1"#),
+        "the ended connection is counted as lost:\n{metrics}"
+    );
+    assert_eq!(
+        app.get(COLLECTION).await.status(),
+        200,
+        "the next request gets another connection"
+    );
+}
+
 #[tokio::test]
 async fn the_service_survives_a_postgres_restart() {
     let cluster = Cluster::create();

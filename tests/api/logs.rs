@@ -232,3 +232,36 @@ async fn request_lines_carry_the_trace_and_span_ids() {
             .all(|l| l.get("trace_id").is_none())
     );
 }
+
+/// The cause of a failed request is logged once, on its access line: no other line of
+/// the request repeats it.
+#[tokio::test]
+async fn a_database_failure_is_logged_once_on_the_access_line() {
+    // Nothing listens on port 1: every connection is refused at once.
+    let service = spawn_binary(&[("DATABASE_URL", "postgres://hello:pw@127.0.0.1:1/hello")]);
+    let response = reqwest::Client::new()
+        .get(service.url("/api/v1/greetings"))
+        .header("x-request-id", "req-db-down")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 503);
+    service.wait_for_line(Duration::from_secs(5), |line| {
+        line["request_id"] == "req-db-down" && line["message"] == "request"
+    });
+    let lines = service.json_lines();
+    let access = access_line(&lines, "req-db-down");
+    let cause = access["error"].as_str().unwrap_or_default();
+    assert!(
+        cause.starts_with("database unavailable: ") && cause.contains("Connection refused"),
+        "the access line names the cause: {access}"
+    );
+    let others: Vec<_> = lines
+        .iter()
+        .filter(|line| line["request_id"] == "req-db-down" && line["message"] != "request")
+        .collect();
+    assert!(
+        others.is_empty(),
+        "the request logged more than its access line: {others:?}"
+    );
+}
