@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use prometheus::Registry;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -15,6 +16,7 @@ use crate::faults::Faults;
 use crate::http::server::{self, ConnectionLimits, IDLE_TIMEOUT};
 use crate::http::{self, AppState};
 use crate::secrets::Secrets;
+use crate::shutdown::{self, Drain};
 use crate::telemetry::{Metrics, RequestTracer};
 
 /// A service with its listeners bound, ready to run.
@@ -32,19 +34,9 @@ impl Application {
     /// traced with `tracer`, when there is one.
     pub async fn build(config: Config, tracer: Option<RequestTracer>) -> anyhow::Result<Self> {
         let metrics = Metrics::new(&BUILD).context("cannot register metrics")?;
-        let secrets = match &config.secret_id {
-            Some(id) => Some(Secrets::load(id).await?),
-            None => None,
-        };
-        if let Some(secrets) = &secrets {
-            metrics
-                .registry()
-                .register(Box::new(secrets.metrics()))
-                .context("cannot register metrics")?;
-        }
+        let Backends { secrets, db } = Backends::start(&config, metrics.registry()).await?;
         let faults = Arc::new(Faults::default());
-        let db = Database::new(&config.database, metrics.registry(), secrets.as_ref())?
-            .map(|db| db.with_drills(Arc::clone(&faults)));
+        let db = db.map(|db| db.with_drills(Arc::clone(&faults)));
         if let Some(db) = db.as_ref().filter(|_| config.database.migrate_on_start) {
             let applied = db.migrate().await?;
             tracing::info!(?applied, "migrations done at start");
@@ -78,8 +70,7 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` completes, then drains in the order of
-    /// [`crate::shutdown`].
+    /// Serves until `shutdown` completes, then drains ([`shutdown::drain`]).
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Self {
             config,
@@ -126,21 +117,47 @@ impl Application {
         ));
 
         shutdown.await;
-        state.health.start_draining();
-        if !config.shutdown_delay.is_zero() {
-            tracing::info!(delay = ?config.shutdown_delay, "serving on while the load balancer drains");
-            tokio::time::sleep(config.shutdown_delay).await;
+        let listeners = async {
+            let (app, admin) = tokio::join!(app, admin);
+            app.context("the app listener failed")?;
+            admin.context("the admin listener failed")
+        };
+        shutdown::drain(Drain {
+            health: &state.health,
+            delay: config.shutdown_delay,
+            stop_accepting: &stop_accepting,
+            listeners,
+            stop_checks: &stop_checks,
+            db: state.db.as_ref(),
+        })
+        .await
+    }
+}
+
+/// The secret and the database, started alike by every command that needs them.
+#[derive(Debug)]
+pub struct Backends {
+    /// The secret, when `APP_SECRET_ID` names one.
+    pub secrets: Option<Arc<Secrets>>,
+    /// The database, when one is configured.
+    pub db: Option<Database>,
+}
+
+impl Backends {
+    /// Reads the secret once (failing with what to fix), registers its metrics, and
+    /// builds the pool over it. Opens no database connection.
+    pub async fn start(config: &Config, registry: &Registry) -> anyhow::Result<Self> {
+        let secrets = match &config.secret_id {
+            Some(id) => Some(Secrets::load(id).await?),
+            None => None,
+        };
+        if let Some(secrets) = &secrets {
+            registry
+                .register(Box::new(secrets.metrics()))
+                .context("cannot register metrics")?;
         }
-        stop_accepting.cancel();
-        let (app, admin) = tokio::join!(app, admin);
-        app.context("the app listener failed")?;
-        admin.context("the admin listener failed")?;
-        stop_checks.cancel();
-        if let Some(db) = &state.db {
-            db.close();
-        }
-        tracing::info!("shutdown complete");
-        Ok(())
+        let db = Database::new(&config.database, registry, secrets.as_ref())?;
+        Ok(Self { secrets, db })
     }
 }
 

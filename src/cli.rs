@@ -12,6 +12,7 @@ use http_body_util::Empty;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+use crate::app::Backends;
 use crate::build_info::BUILD;
 use crate::config::{self, Config};
 
@@ -135,13 +136,11 @@ async fn probe(url: &str) -> anyhow::Result<()> {
 /// `migrate`: applies pending migrations to `DATABASE_URL`'s database.
 pub async fn migrate() -> anyhow::Result<()> {
     let config = Config::from_env()?;
-    let _telemetry = crate::telemetry::init(&config)?;
+    let _telemetry = crate::telemetry::init(&config.logs, &config.traces)?;
     let registry = prometheus::Registry::new();
-    let secrets = match &config.secret_id {
-        Some(id) => Some(crate::secrets::Secrets::load(id).await?),
-        None => None,
-    };
-    let db = crate::db::Database::new(&config.database, &registry, secrets.as_ref())?
+    let db = Backends::start(&config, &registry)
+        .await?
+        .db
         .with_context(|| {
             format!(
                 "{} is not set: there is no database to migrate",

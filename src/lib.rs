@@ -9,6 +9,7 @@ pub mod build_info;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod env;
 pub mod faults;
 pub mod http;
 pub mod secrets;

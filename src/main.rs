@@ -23,7 +23,7 @@ async fn main() -> ExitCode {
 
 async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
-    let telemetry = telemetry::init(&config)?;
+    let telemetry = telemetry::init(&config.logs, &config.traces)?;
     let signals = Signals::install()?;
     let app = Application::build(config, telemetry.request_tracer()).await?;
     let served = app.run_until_stopped(signals.shutdown_requested()).await;

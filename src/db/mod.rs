@@ -4,6 +4,7 @@ mod error;
 pub mod greetings;
 pub mod migrate;
 pub mod pool;
+pub mod rotation;
 pub mod tls;
 
 use std::sync::{Arc, PoisonError, RwLock};
@@ -17,19 +18,16 @@ use tokio_util::sync::CancellationToken;
 
 pub use self::error::DbError;
 use self::error::{Failure, is_rejected_password, pool_error_kind};
+use self::rotation::Rotation;
 use crate::config::DatabaseConfig;
-use crate::db::pool::Credentials;
 use crate::faults::Faults;
-use crate::secrets::{DbCredentials, Secrets};
+use crate::secrets::Secrets;
 use crate::telemetry::error_chain;
 
 /// How often readiness pings the database.
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(2);
 /// How long a readiness ping may take before the database counts as down.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
-/// How long a request waits for the secret to be read again after Postgres rejected its
-/// password, within the request's own time limit.
-pub const REREAD_LIMIT: Duration = Duration::from_secs(4);
 
 /// Buckets for the time a request waits for a connection: almost always immediate,
 /// and at most the pool's 2 s wait timeout.
@@ -49,13 +47,6 @@ pub struct Database {
     rotation: Option<Rotation>,
     /// For the `db_latency_ms` drill.
     faults: Arc<Faults>,
-}
-
-/// Credentials that follow the Secrets Manager secret.
-#[derive(Debug, Clone)]
-struct Rotation {
-    credentials: Arc<Credentials>,
-    secrets: Arc<Secrets>,
 }
 
 /// What readiness reports of the database.
@@ -87,31 +78,27 @@ impl Database {
             let credentials = secrets.current().database.clone()?;
             Some((credentials, Arc::clone(secrets)))
         });
-        let rotation = match (&config.url, from_secret) {
+        let ca_file = config.ca_file.as_deref();
+        let (pool, rotation) = match (&config.url, from_secret) {
             (None, None) => return Ok(None),
             (None, Some((credentials, _))) if credentials.host.is_none() => {
                 anyhow::bail!(
                     "the secret holds database credentials but no `host`: set DATABASE_URL to say where the database is"
                 );
             }
-            (_, Some((credentials, secrets))) => Some(Rotation {
-                credentials: Arc::new(Credentials::new(
-                    credentials,
-                    config.url.as_ref(),
-                    config.ca_file.as_deref(),
-                )?),
-                secrets,
-            }),
-            (Some(_), None) => None,
+            (url, Some((credentials, secrets))) => {
+                let rotation = Rotation::new(credentials, url.as_ref(), ca_file, secrets)?;
+                let hook = Some(rotation.retire_hook());
+                (
+                    pool::build(rotation.manager(), hook, config.pool_max)?,
+                    Some(rotation),
+                )
+            }
+            (Some(url), None) => {
+                let manager = pool::url_manager(url, ca_file)?;
+                (pool::build(manager, None, config.pool_max)?, None)
+            }
         };
-        let pool = pool::build(
-            config.url.as_ref(),
-            rotation
-                .as_ref()
-                .map(|rotation| Arc::clone(&rotation.credentials)),
-            config.pool_max,
-            config.ca_file.as_deref(),
-        )?;
         let acquire = Histogram::with_opts(
             HistogramOpts::new(
                 "db_pool_acquire_duration_seconds",
@@ -208,15 +195,12 @@ impl Database {
     async fn client(&self) -> Result<Object, DbError> {
         let started = Instant::now();
         // Read before trying, so a rotation that lands meanwhile still earns a retry.
-        let before = self
-            .rotation
-            .as_ref()
-            .map(|rotation| rotation.credentials.current());
+        let before = self.rotation.as_ref().map(Rotation::current);
         let mut result = self.pool.get().await;
         if let (Err(PoolError::Backend(error)), Some(rotation), Some(before)) =
             (&result, &self.rotation, before)
             && is_rejected_password(error)
-            && self.follow_rejection(rotation, &before).await
+            && rotation.password_rejected(&self.pool, &before).await
         {
             result = self.pool.get().await;
         }
@@ -251,10 +235,7 @@ impl Database {
     pub async fn watch_health(self, stop: CancellationToken) {
         loop {
             let started = Instant::now();
-            let tried = self
-                .rotation
-                .as_ref()
-                .map(|rotation| rotation.credentials.current());
+            let tried = self.rotation.as_ref().map(Rotation::current);
             let mut rejected = false;
             let outcome = tokio::time::timeout(CHECK_TIMEOUT, async {
                 let client = self.pool.get().await.map_err(|error| {
@@ -271,7 +252,7 @@ impl Database {
             // With no traffic (a load balancer that stopped sending it to an unready
             // task) only this ping meets a rotated password: it re-reads the secret too.
             if let (true, Some(rotation), Some(tried)) = (rejected, &self.rotation, &tried) {
-                self.follow_rejection(rotation, tried).await;
+                rotation.password_rejected(&self.pool, tried).await;
             }
             let checked_at = Some(humantime::format_rfc3339_millis(SystemTime::now()).to_string());
             let health = match outcome {
@@ -301,7 +282,7 @@ impl Database {
             // Connections opened before a rotation that were busy at the time have come
             // back by now: close them while idle, so the pool ends on the new credentials.
             if let Some(rotation) = &self.rotation {
-                pool::retire_older_than_rotation(&self.pool, &rotation.credentials);
+                rotation.retire_old(&self.pool);
             }
             tokio::select! {
                 () = stop.cancelled() => return,
@@ -331,60 +312,8 @@ impl Database {
     /// Moves the pool to the secret's credentials each time the secret changes, until
     /// `stop`. Does nothing when the credentials do not come from the secret.
     pub async fn follow_secret_changes(self, stop: CancellationToken) {
-        let Some(rotation) = self.rotation.clone() else {
-            return;
-        };
-        let mut changes = rotation.secrets.subscribe();
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                next = changes.changed() => {
-                    if next.is_err() {
-                        return;
-                    }
-                }
-            }
-            self.follow_secret(&rotation);
-        }
-    }
-
-    /// After Postgres rejected `tried`: reads the secret again (within
-    /// [`REREAD_LIMIT`]) and switches to its credentials; returns whether they now differ
-    /// from `tried`, so that trying again may succeed.
-    async fn follow_rejection(&self, rotation: &Rotation, tried: &DbCredentials) -> bool {
-        let reread = rotation.secrets.reread_after_rejection(tried);
-        if tokio::time::timeout(REREAD_LIMIT, reread).await.is_err() {
-            tracing::warn!("re-reading the secret after a rejected password took too long");
-        }
-        self.follow_secret(rotation);
-        rotation.credentials.current() != *tried
-    }
-
-    /// Switches new connections to the secret's credentials if they changed, and closes
-    /// the idle connections opened with the old ones.
-    fn follow_secret(&self, rotation: &Rotation) {
-        let Some(next) = rotation.secrets.current().database.clone() else {
-            tracing::warn!(
-                "the secret no longer holds database credentials; keeping the last ones"
-            );
-            return;
-        };
-        if rotation.credentials.rotate(&next) {
-            tracing::info!(
-                username = next.username,
-                "database credentials rotated: new connections use the secret's"
-            );
-            // Once a connection opens with them, the ones opened before are retired.
-            let (pool, credentials) = (self.pool.clone(), Arc::clone(&rotation.credentials));
-            tokio::spawn(async move {
-                match credentials.verify().await {
-                    Ok(()) => pool::retire_older_than_rotation(&pool, &credentials),
-                    Err(error) => tracing::warn!(
-                        %error,
-                        "the secret's new database credentials do not work; keeping the connections opened before"
-                    ),
-                }
-            });
+        if let Some(rotation) = self.rotation {
+            rotation.follow_secret_changes(self.pool, stop).await;
         }
     }
 }

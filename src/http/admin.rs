@@ -32,6 +32,23 @@ pub struct Admin {
 }
 
 impl Admin {
+    /// The admin routes' state when they are enabled: when a token is set at start, in
+    /// `APP_ADMIN_TOKEN` or in the secret. Without one the routes do not exist.
+    pub fn enabled(
+        token: Option<SecretString>,
+        secrets: Option<Arc<Secrets>>,
+        faults: Arc<Faults>,
+    ) -> Option<Self> {
+        let from_secret = secrets
+            .as_ref()
+            .is_some_and(|secrets| secrets.current().admin_token.is_some());
+        (token.is_some() || from_secret).then_some(Self {
+            token,
+            secrets,
+            faults,
+        })
+    }
+
     /// The token in force: the secret's as last read, else `APP_ADMIN_TOKEN`.
     fn token(&self) -> Option<SecretString> {
         self.secrets
@@ -41,7 +58,7 @@ impl Admin {
     }
 }
 
-/// `/admin/faults`, when a token is configured.
+/// `/admin/faults`, when [`Admin::enabled`] says so.
 pub fn routes(admin: Option<Admin>) -> Router {
     let Some(admin) = admin else {
         return Router::new();

@@ -87,6 +87,8 @@ struct Settings {
     tracer: Option<RequestTracer>,
     /// Whether answers carry `traceresponse`: the app listener's do.
     trace_response: bool,
+    /// Whether the access line is at DEBUG: probes and scrapes would drown the rest.
+    quiet: bool,
 }
 
 impl RequestPathLayer {
@@ -107,6 +109,7 @@ impl RequestPathLayer {
             faults: Some(faults),
             tracer,
             trace_response: true,
+            quiet: false,
         }))
     }
 
@@ -120,6 +123,25 @@ impl RequestPathLayer {
             faults: None,
             tracer: None,
             trace_response: false,
+            quiet: false,
+        }))
+    }
+
+    /// This listener's path for the routes a load balancer or Prometheus polls (the
+    /// health routes, `/metrics`): counted and logged at DEBUG, but never shed, timed
+    /// out, slowed by drills or traced. Shedding the load balancer's check would get a
+    /// busy task replaced, and their spans would drown the traces worth reading.
+    #[must_use]
+    pub fn for_probes(&self) -> Self {
+        Self(Arc::new(Settings {
+            metrics: self.0.metrics.clone(),
+            shed: None,
+            timeout: None,
+            body_limit: self.0.body_limit,
+            faults: None,
+            tracer: None,
+            trace_response: self.0.trace_response,
+            quiet: true,
         }))
     }
 }
@@ -150,11 +172,7 @@ struct RouteInfo {
     template: Box<str>,
     /// Whether a route matched; if not, `template` is [`UNMATCHED_ROUTE`].
     matched: bool,
-    /// Health routes are never shed, timed out, slowed by drills or traced: shedding
-    /// the load balancer's check would get a busy task replaced, and its spans would
-    /// drown the traces worth reading.
-    exempt: bool,
-    /// Health and metrics routes log at DEBUG: probes would drown everything else.
+    /// The listener's [`Settings::quiet`], kept where the access line reads it.
     quiet: bool,
     metrics: Option<Arc<RouteMetrics>>,
 }
@@ -162,12 +180,10 @@ struct RouteInfo {
 impl RouteInfo {
     fn new(matched: Option<&MatchedPath>, settings: &Settings) -> Self {
         let template = matched.map_or(UNMATCHED_ROUTE, MatchedPath::as_str);
-        let exempt = template.starts_with("/health");
         Self {
             template: template.into(),
             matched: matched.is_some(),
-            exempt,
-            quiet: exempt || template == "/metrics",
+            quiet: settings.quiet,
             metrics: settings
                 .metrics
                 .as_ref()
@@ -202,7 +218,7 @@ where
         // 1. Request id. (2, sensitive headers, is the layer around this one.)
         // 3. The trace span, and the context every log line of the request carries.
         let parent = Parent::from_headers(request.headers());
-        let span = match settings.tracer.as_ref().filter(|_| !route.exempt) {
+        let span = match settings.tracer.as_ref() {
             Some(tracer) => tracer.start(
                 &request,
                 parent.as_ref(),
@@ -233,7 +249,7 @@ where
         let (place, early) = if declared_length(request.headers()) > settings.body_limit {
             (None, Some(ApiError::PayloadTooLarge))
         } else {
-            match settings.shed.as_ref().filter(|_| !route.exempt) {
+            match settings.shed.as_ref() {
                 Some(shed) => match shed.try_enter() {
                     Some(place) => (Some(place), None),
                     None => (None, Some(ApiError::Overloaded)),
@@ -243,9 +259,8 @@ where
         };
         let deadline = settings
             .timeout
-            .filter(|_| !route.exempt)
             .map(|limit| tokio::time::Instant::from_std(started) + limit);
-        let faults = settings.faults.clone().filter(|_| !route.exempt);
+        let faults = settings.faults.clone();
         // The clone takes the place of the instance that was polled ready.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);

@@ -79,21 +79,23 @@ impl AppState {
 
 /// The router of the app listener.
 pub fn app_router(config: &Config, state: &AppState) -> Router {
+    let path = RequestPathLayer::app(
+        Arc::clone(&state.metrics.http),
+        config.max_concurrency,
+        config.request_timeout,
+        config.body_limit,
+        Arc::clone(&state.faults),
+        state.tracer.clone(),
+    );
     Router::new()
         .route("/", get(hello))
         .route("/version", get(version))
         .merge(greetings::routes(Greetings(state.db.clone())))
-        .merge(health::routes(Arc::clone(&state.health)))
         .fallback(not_found)
+        .layer(path.clone())
+        // Merged after the layer above, so they get only the probes' path.
+        .merge(health::routes(Arc::clone(&state.health)).layer(path.for_probes()))
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(RequestPathLayer::app(
-            Arc::clone(&state.metrics.http),
-            config.max_concurrency,
-            config.request_timeout,
-            config.body_limit,
-            Arc::clone(&state.faults),
-            state.tracer.clone(),
-        ))
         .layer(SetSensitiveHeadersLayer::new(SENSITIVE_HEADERS))
         // Turns every handler into its finished route now. A router still holding
         // handlers builds their routes, layers included, again on every request.
@@ -102,22 +104,22 @@ pub fn app_router(config: &Config, state: &AppState) -> Router {
 
 /// The router of the admin listener.
 pub fn admin_router(config: &Config, state: &AppState) -> Router {
-    let from_secret = state
-        .secrets
-        .as_ref()
-        .is_some_and(|secrets| secrets.current().admin_token.is_some());
-    let admin = (config.admin_token.is_some() || from_secret).then(|| Admin {
-        token: config.admin_token.clone(),
-        secrets: state.secrets.clone(),
-        faults: Arc::clone(&state.faults),
-    });
-    Router::new()
+    let admin = Admin::enabled(
+        config.admin_token.clone(),
+        state.secrets.clone(),
+        Arc::clone(&state.faults),
+    );
+    let path = RequestPathLayer::admin(config.body_limit);
+    let probes = Router::new()
         .route("/metrics", get(metrics).with_state(state.metrics.clone()))
+        .merge(health::routes(Arc::clone(&state.health)));
+    Router::new()
         .merge(admin::routes(admin))
-        .merge(health::routes(Arc::clone(&state.health)))
         .fallback(not_found)
+        .layer(path.clone())
+        // Merged after the layer above, so they get only the probes' path.
+        .merge(probes.layer(path.for_probes()))
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(RequestPathLayer::admin(config.body_limit))
         .layer(SetSensitiveHeadersLayer::new(SENSITIVE_HEADERS))
         // Turns every handler into its finished route now. A router still holding
         // handlers builds their routes, layers included, again on every request.

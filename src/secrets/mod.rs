@@ -1,5 +1,6 @@
 //! Secrets Manager: the secret named by `APP_SECRET_ID`, fetched at start, cached, and
-//! read again every `APP_SECRET_REFRESH` or at once when Postgres rejects the password.
+//! read again every `APP_SECRET_REFRESH`, or when a user of it asks (the database, when
+//! Postgres rejects the password: [`crate::db::rotation`]).
 //!
 //! The secret is a JSON object. It may hold `admin_token`, and database credentials in
 //! the shape RDS writes for a managed master password (`username`, `password`, and
@@ -7,28 +8,26 @@
 //! a [`SecretString`] or, for the parts of an address, a plain string; none is ever
 //! logged, and an error names a key, never its value.
 //!
-//! Every call is bounded ([`CALL_TIMEOUT`], [`ATTEMPT_TIMEOUT`], [`MAX_ATTEMPTS`] and a
+//! Every call is bounded ([`aws::CALL_TIMEOUT`], [`aws::ATTEMPT_TIMEOUT`], [`aws::MAX_ATTEMPTS`] and a
 //! small retry budget), so start-up fails within seconds with a message that says what
 //! to fix, and a refresh that fails keeps the last good secret.
 
 mod aws;
 mod values;
 
-use std::sync::{Arc, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use prometheus::{IntCounterVec, Opts};
 use secrecy::ExposeSecret;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-pub use aws::{ATTEMPT_TIMEOUT, CALL_TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS};
+use aws::CALL_TIMEOUT;
 pub use values::{DbCredentials, SecretValues};
 
 /// The stage of the version a rotation is putting in place.
 const PENDING: &str = "AWSPENDING";
-/// After Postgres rejects the password, the secret is read again at most this often.
-pub const REREAD_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Why the secret could not be used. The messages name the secret and the key at fault,
 /// never a value.
@@ -98,13 +97,6 @@ pub struct Secrets {
     current: watch::Sender<Arc<SecretValues>>,
     /// `secrets_fetch_total{result}`.
     fetches: IntCounterVec,
-    /// When the secret was last read because Postgres rejected a password; held while
-    /// reading, so concurrent rejections wait for one read.
-    last_reread: Mutex<Option<Instant>>,
-    /// The credentials Postgres last rejected, while the secret's current version still
-    /// holds them. Taken inside the watch's lock in `refresh`, so never held while
-    /// reading or sending on the watch.
-    rejected: std::sync::Mutex<Option<DbCredentials>>,
 }
 
 impl Secrets {
@@ -124,8 +116,6 @@ impl Secrets {
             secret_id: secret_id.to_owned(),
             current: watch::Sender::new(Arc::default()),
             fetches,
-            last_reread: Mutex::new(None),
-            rejected: std::sync::Mutex::new(None),
         };
         let values = secrets.fetch().await?;
         secrets.current.send_replace(Arc::new(values));
@@ -159,74 +149,18 @@ impl Secrets {
         }
     }
 
-    /// Reads the secret again because Postgres rejected `tried`, unless that was done
-    /// less than [`REREAD_INTERVAL`] ago or another caller has already found other
-    /// credentials. Returns once the secret is as current as it will get.
-    ///
-    /// AWS rotates by setting the new password in the database and only then making it
-    /// the secret's current version. In between, the current version still holds the
-    /// rejected password and the pending version (`AWSPENDING`) the working one, so the
-    /// pending version is used until the current one changes.
-    pub async fn reread_after_rejection(&self, tried: &DbCredentials) {
-        let mut last = self.last_reread.lock().await;
-        let still_tried = |current: &SecretValues| current.database.as_ref() == Some(tried);
-        if !still_tried(&self.current()) {
-            return;
-        }
-        *self.rejected.lock().unwrap_or_else(PoisonError::into_inner) = Some(tried.clone());
-        if last.is_some_and(|at| at.elapsed() < REREAD_INTERVAL) {
-            return;
-        }
-        *last = Some(Instant::now());
-        self.refresh("password rejected").await;
-        if still_tried(&self.current()) {
-            self.adopt_pending().await;
-        }
+    /// The pending version (`AWSPENDING`) that a rotation is putting in place, when
+    /// there is one.
+    pub async fn read_pending(&self) -> Result<SecretValues, SecretError> {
+        self.read(Some(PENDING)).await
     }
 
-    /// Uses the database credentials of the pending version, when there is one.
-    async fn adopt_pending(&self) {
-        let Ok(pending) = self.read(Some(PENDING)).await else {
-            return;
-        };
-        let Some(database) = pending.database else {
-            return;
-        };
-        let adopted = self.current.send_if_modified(|current| {
-            if current.database.as_ref() == Some(&database) {
-                return false;
-            }
-            *current = Arc::new(SecretValues {
-                admin_token: current.admin_token.clone(),
-                database: Some(database),
-            });
-            true
-        });
-        if adopted {
-            tracing::info!(
-                secret = self.secret_id,
-                "using the pending version of the secret: Postgres rejected the current one"
-            );
-        }
-    }
-
-    async fn refresh(&self, reason: &'static str) {
+    /// Reads the secret again now. A failed read keeps the last good secret and logs a
+    /// warning; a change is sent to the subscribers.
+    pub async fn refresh(&self, reason: &'static str) {
         match self.fetch().await {
-            Ok(mut values) => {
+            Ok(values) => {
                 let changed = self.current.send_if_modified(|current| {
-                    // The current version may still hold a password Postgres rejected
-                    // while a rotation is half done: keep the one that works until it
-                    // changes. Decided under the watch's lock, so a pending version
-                    // adopted meanwhile is not overwritten by the rejected one.
-                    {
-                        let mut rejected =
-                            self.rejected.lock().unwrap_or_else(PoisonError::into_inner);
-                        if rejected.is_some() && values.database == *rejected {
-                            values.database.clone_from(&current.database);
-                        } else {
-                            *rejected = None;
-                        }
-                    }
                     let same = current.database == values.database
                         && current
                             .admin_token

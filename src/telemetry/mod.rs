@@ -12,15 +12,12 @@ use std::io::BufWriter;
 use anyhow::Context as _;
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::Layer as _;
-use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::config::Config;
-
-pub use logs::error_chain;
+pub use logs::{LogConfig, error_chain};
 pub use metrics::Metrics;
-pub use traces::{RequestTracer, Traces};
+pub use traces::{RequestTracer, Traces, TracesConfig};
 
 /// Target of the one access line per request, so it can be filtered on its own
 /// (`RUST_LOG=info,hello_service::access=warn`).
@@ -60,59 +57,50 @@ impl Drop for TelemetryGuard {
     }
 }
 
-/// Starts logging to stdout and, when a collector is configured, trace export, as
-/// `config` says, and installs the panic hook.
-pub fn init(config: &Config) -> anyhow::Result<TelemetryGuard> {
-    let filter = log_filter(&config.log_filter)?;
+/// Starts logging to stdout as `logs` says and, when a collector is configured, trace
+/// export, and installs the panic hook.
+pub fn init(logs: &LogConfig, traces: &TracesConfig) -> anyhow::Result<TelemetryGuard> {
+    let filter = logs::config::filter(&logs.filter)?;
     let (writer, guard) = NonBlockingBuilder::default()
         .lossy(true)
         .buffered_lines_limit(LOG_QUEUE_LINES)
         .thread_name("log-writer")
         .finish(BufWriter::new(std::io::stdout()));
-    let logs = logs::LogLayer::new(writer, config.log_format);
+    let layer = logs::LogLayer::new(writer, logs.format);
+    let config = traces;
     let traces = config
-        .traces
         .export
         .as_ref()
-        .map(|export| Traces::start(&config.traces, export))
+        .map(|export| Traces::start(config, export))
         .transpose()?;
 
     let installed = match &traces {
         // Each layer its own filter: the database spans the trace layer needs are below
         // the level most logs run at.
         Some(traces) => tracing_subscriber::registry()
-            .with(logs.with_filter(filter))
+            .with(layer.with_filter(filter))
             .with(traces.layer())
             .try_init(),
         // A global filter, not a per-layer one: with a single layer it decides the same,
         // and costs less on every span and event.
         None => tracing_subscriber::registry()
             .with(filter)
-            .with(logs)
+            .with(layer)
             .try_init(),
     };
     installed.context("a global logger is already installed")?;
     logs::install_panic_hook();
-    if let Some(export) = &config.traces.export {
-        tracing::info!(endpoint = export.endpoint, protocol = %export.protocol, sampler = %config.traces.sampler, "exporting traces");
+    if let Some(export) = &config.export {
+        tracing::info!(
+            endpoint = export.endpoint,
+            protocol = %export.protocol,
+            sampler = config.sampler_name,
+            sampler_arg = config.sampler_arg,
+            "exporting traces"
+        );
     }
     Ok(TelemetryGuard {
         traces,
         _logs: guard,
     })
-}
-
-/// The `RUST_LOG` filter.
-///
-/// `RUST_LOG` takes `level` and `target=level` directives, comma-separated
-/// (`warn,hello_service=debug`). It is a `Targets` filter rather than an `EnvFilter`:
-/// `EnvFilter` also matches on span fields, and pays for that with a lock on every span
-/// entered, on the request path.
-pub fn log_filter(directives: &str) -> anyhow::Result<Targets> {
-    let targets: Targets = directives
-        .parse()
-        .with_context(|| format!("{} is not a valid filter", crate::config::RUST_LOG))?;
-    // tokio-postgres logs every statement's parameter values at DEBUG: names, messages,
-    // anything a client sent. Those never reach the logs, whatever RUST_LOG says.
-    Ok(targets.with_target("tokio_postgres", LevelFilter::INFO))
 }

@@ -67,6 +67,16 @@ fn check_config_prints_the_config_with_secrets_redacted() {
     assert_eq!(config["APP_LISTEN_ADDR"], "0.0.0.0:8080");
     assert_eq!(config["APP_ADMIN_TOKEN"], "[REDACTED]");
     assert_eq!(config["DATABASE_URL"], "[REDACTED]");
+    // Keyed by variable name throughout, the OpenTelemetry ones too.
+    assert_eq!(config["OTEL_TRACES_SAMPLER"], "parentbased_always_on");
+    assert_eq!(config["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"], 128);
+    let keys: Vec<&String> = config.as_object().expect("an object").keys().collect();
+    assert!(
+        keys.iter().all(|key| key
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')),
+        "every key is a variable name: {keys:?}"
+    );
 }
 
 #[test]

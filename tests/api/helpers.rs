@@ -21,7 +21,8 @@ pub const ADMIN_TOKEN: &str = "test-admin-token";
 static TRACING: LazyLock<()> = LazyLock::new(|| {
     if std::env::var_os("TEST_LOG").is_some() {
         let config = test_config(&[]);
-        let guard = hello_service::telemetry::init(&config).expect("logging starts");
+        let guard =
+            hello_service::telemetry::init(&config.logs, &config.traces).expect("logging starts");
         std::mem::forget(guard);
     }
 });

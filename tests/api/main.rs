@@ -17,4 +17,5 @@ mod pipeline;
 mod routes;
 mod secrets;
 mod shutdown;
+mod structure;
 mod traces;

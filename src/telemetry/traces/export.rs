@@ -14,7 +14,7 @@ use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter as _, SpanProcessor}
 use tokio::sync::{Notify, mpsc};
 
 use super::{FLUSH_LIMIT, REPORT_INTERVAL};
-use crate::config::{BatchSettings, OtlpProtocol};
+use crate::telemetry::traces::config::{BatchSettings, OtlpProtocol};
 
 /// How often an export in progress looks for spans dropped meanwhile.
 const REPORT_CHECK: Duration = Duration::from_millis(250);

@@ -13,6 +13,7 @@
 //! never holds up a request: when the queue is full, new spans are dropped and counted,
 //! and the loss is logged at most every [`REPORT_INTERVAL`].
 
+pub mod config;
 mod export;
 mod request;
 
@@ -22,13 +23,14 @@ use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::resource::{ResourceDetector, TelemetryResourceDetector};
-use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider};
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use tracing_subscriber::filter;
 use tracing_subscriber::layer::{Filter, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use self::config::DEFAULT_SERVICE_NAME;
+pub use self::config::{OtlpExport, TracesConfig};
 use crate::build_info::BUILD;
-use crate::config::{DEFAULT_SERVICE_NAME, OtlpExport, TraceSampler, TracesConfig};
 
 pub use request::{RequestSpan, RequestTracer};
 
@@ -55,7 +57,7 @@ impl Traces {
         let queue = export::ExportQueue::start(export.protocol, config.batch, &resource)?;
         let provider = SdkTracerProvider::builder()
             .with_span_processor(queue)
-            .with_sampler(sampler(config.sampler))
+            .with_sampler(config.sampler.clone())
             .with_resource(resource)
             .build();
         let tracer = provider.tracer_with_scope(
@@ -142,17 +144,4 @@ fn resource(config: &TracesConfig) -> Resource {
         resource = resource.with_service_name(name.clone());
     }
     resource.build()
-}
-
-fn sampler(sampler: TraceSampler) -> Sampler {
-    match sampler {
-        TraceSampler::AlwaysOn => Sampler::AlwaysOn,
-        TraceSampler::AlwaysOff => Sampler::AlwaysOff,
-        TraceSampler::TraceIdRatio(ratio) => Sampler::TraceIdRatioBased(ratio),
-        TraceSampler::ParentBasedAlwaysOn => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
-        TraceSampler::ParentBasedAlwaysOff => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
-        TraceSampler::ParentBasedTraceIdRatio(ratio) => {
-            Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio)))
-        }
-    }
 }

@@ -22,8 +22,10 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::config::LogFormat;
+pub use self::config::{LogConfig, LogFormat};
 use crate::telemetry::context;
+
+pub mod config;
 
 /// A `tracing` layer that writes each event as one line.
 #[derive(Debug)]
