@@ -1,7 +1,7 @@
 //! The baseline of the throughput benchmark: a bare axum hello world, served the way
 //! `axum::serve` serves it, with nothing of the service's instrumentation.
 //!
-//! `bench/throughput` runs it beside the service and prints the ratio (DESIGN.md
+//! `bench/throughput` runs it beside the service and prints the ratio (docs/design.md
 //! section 10: the service must keep 0.80 of this).
 
 use axum::Router;

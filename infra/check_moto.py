@@ -8,7 +8,7 @@
 
 tags: every resource that takes tags carries the five default tags, as the real
 provider merges the default_tags into tags_all (a mocked provider computes none).
-applied, options: what the AWS APIs answer matches the contract in DESIGN.md (ports,
+applied, options: what the AWS APIs answer matches the contract in docs/design.md (ports,
 health path, the task's hardening, the database's managed secret; with the options on,
 the CodeDeploy blue/green wiring and the repository's replication). left-out: the
 resource types of the configuration that none of the plans holds; each must be one

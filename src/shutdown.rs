@@ -1,4 +1,4 @@
-//! Signals and the drain sequence (DESIGN.md section 7).
+//! Signals and the drain sequence (docs/design.md section 7).
 //!
 //! The order, each step bounded: `/health` turns 503 at once; after
 //! `APP_SHUTDOWN_DELAY` both listeners stop accepting; in-flight requests get

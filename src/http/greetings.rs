@@ -1,4 +1,4 @@
-//! `/api/v1/greetings`: the database-backed resource (DESIGN.md section 5).
+//! `/api/v1/greetings`: the database-backed resource (docs/design.md section 5).
 //!
 //! Input is checked before availability: a malformed or invalid request gets its 4xx
 //! even while the database is down.

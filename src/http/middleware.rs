@@ -1,4 +1,4 @@
-//! The request path (DESIGN.md section 3) as one service: request id, request span,
+//! The request path (docs/design.md section 3) as one service: request id, request span,
 //! access log and metrics, security headers, load shedding, timeout, body limit, panic
 //! catching, injected faults, and the JSON rendering of every error. The request's
 //! context (its id, for every log line) is a task-local, not a span: see
@@ -8,7 +8,7 @@
 //! with everything on, the service must keep 0.80 of a bare axum service's throughput.
 //! A stack of tower layers boxes the body or the future at almost every step; here a
 //! request costs one boxed future, two atomic adds for metrics and one log line, and
-//! the steps stay separate functions in the order DESIGN.md gives them.
+//! the steps stay separate functions in the order docs/design.md gives them.
 //!
 //! It is added with `Router::layer`, which wraps every route on its own, so each
 //! instance learns its route template once and keeps that route's metric series.
@@ -49,7 +49,7 @@ pub const UNMATCHED_ROUTE: &str = "unmatched";
 /// Status logged and counted for a request whose client went away before its answer.
 const CLIENT_CLOSED_REQUEST: u16 = 499;
 
-/// Set on every answer (DESIGN.md section 3, step 5).
+/// Set on every answer (docs/design.md section 3, step 5).
 const SECURITY_HEADERS: [(HeaderName, HeaderValue); 5] = [
     (
         header::X_CONTENT_TYPE_OPTIONS,

@@ -1,6 +1,6 @@
 //! The HTTP surface: every route of both listeners, assembled in one place.
 //!
-//! The request path (DESIGN.md section 3): sensitive headers are marked first, then
+//! The request path (docs/design.md section 3): sensitive headers are marked first, then
 //! [`middleware::RequestPath`] does the rest in order; axum's `DefaultBodyLimit` holds
 //! streamed bodies to `APP_BODY_LIMIT` as extractors read them.
 

@@ -5,12 +5,13 @@
 //! The secret is a JSON object. It may hold `admin_token`, and database credentials in
 //! the shape RDS writes for a managed master password (`username`, `password`, and
 //! optionally `host`, `port`, `dbname`). Other keys are ignored. Every value is kept as
-//! a [`SecretString`] or, for the parts of an address, a plain string; none is ever
+//! a [`secrecy::SecretString`] or, for the parts of an address, a plain string; none is ever
 //! logged, and an error names a key, never its value.
 //!
-//! Every call is bounded ([`aws::CALL_TIMEOUT`], [`aws::ATTEMPT_TIMEOUT`], [`aws::MAX_ATTEMPTS`] and a
-//! small retry budget), so start-up fails within seconds with a message that says what
-//! to fix, and a refresh that fails keeps the last good secret.
+//! Every call is bounded (`aws::CALL_TIMEOUT`, `aws::ATTEMPT_TIMEOUT`,
+//! `aws::MAX_ATTEMPTS` and a small retry budget), so start-up fails within seconds
+//! with a message that says what to fix, and a refresh that fails keeps the last good
+//! secret.
 
 mod aws;
 mod values;

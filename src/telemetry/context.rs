@@ -5,7 +5,7 @@
 //! travels with the request's future as a tokio task-local, swapped in for each poll,
 //! rather than as a `tracing` span: a span per request costs the registry a slot, a
 //! lock-protected extension map and bookkeeping on every poll, which the request path's
-//! budget cannot afford for what is one id (DESIGN.md section 10).
+//! budget cannot afford for what is one id (docs/design.md section 10).
 
 use std::future::Future;
 

@@ -1,4 +1,4 @@
-//! The drain sequence of DESIGN.md section 7, on the real binary with real signals.
+//! The drain sequence of docs/design.md section 7, on the real binary with real signals.
 
 use std::time::{Duration, Instant};
 

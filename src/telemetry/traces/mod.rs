@@ -34,7 +34,7 @@ use crate::build_info::BUILD;
 
 pub use request::{RequestSpan, RequestTracer};
 
-/// How long shutdown waits for queued spans to reach the collector (DESIGN.md section 7).
+/// How long shutdown waits for queued spans to reach the collector (docs/design.md section 7).
 pub const FLUSH_LIMIT: Duration = Duration::from_secs(3);
 
 /// Lost spans are logged at most this often.

@@ -271,7 +271,7 @@ resource "aws_wafv2_web_acl_logging_configuration" "this" {
   resource_arn            = aws_wafv2_web_acl.this[0].arn
   log_destination_configs = [aws_cloudwatch_log_group.waf[0].arn]
 
-  # Credentials and session cookies never reach the logs (DESIGN.md marks the
+  # Credentials and session cookies never reach the logs (docs/design.md marks the
   # same headers sensitive in the service).
   redacted_fields {
     single_header {

@@ -147,7 +147,7 @@ locals {
     },
   ]
 
-  # The service's own metrics (DESIGN.md 4), as the collector sidecar sends them: the
+  # The service's own metrics (docs/design.md section 4), as the collector sidecar sends them: the
   # gauges, whose names the awsemf exporter keeps as they are on /metrics.
   app_widget_definitions = [
     {

@@ -37,7 +37,7 @@ run "prod_is_highly_available_and_protected" {
 
   assert {
     condition     = output.shape.health_check.path == "/health" && output.shape.app_port == 8080 && output.shape.health_check.matcher == "200"
-    error_message = "The load balancer checks GET /health on the app port 8080 (DESIGN.md 2)."
+    error_message = "The load balancer checks GET /health on the app port 8080 (docs/design.md section 2)."
   }
 
   assert {

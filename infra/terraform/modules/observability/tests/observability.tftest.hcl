@@ -440,7 +440,7 @@ run "the_services_own_metrics_on_the_dashboard" {
         for m in w.properties.metrics : m[1] if try(m[0] == "hello-service" && m[2] == "environment" && m[3] == "dev", false)
       ] if w.type == "metric"
     ])) == toset(["http_server_requests_in_flight", "db_pool_connections", "db_pool_max_connections"])
-    error_message = "The dashboard draws the service's gauges by their DESIGN.md names, in the collector's namespace and the environment's dimension."
+    error_message = "The dashboard draws the service's gauges by their docs/design.md names, in the collector's namespace and the environment's dimension."
   }
 
   assert {
