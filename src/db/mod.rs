@@ -49,11 +49,21 @@ pub struct Database {
     faults: Arc<Faults>,
 }
 
+/// Whether the database answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatabaseStatus {
+    /// The last ping was answered.
+    Up,
+    /// The last ping failed, or none has been answered yet.
+    Down,
+}
+
 /// What readiness reports of the database.
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseHealth {
-    /// `up` or `down`.
-    pub status: &'static str,
+    /// Whether the last ping succeeded.
+    pub status: DatabaseStatus,
     /// The last ping's round trip.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<f64>,
@@ -121,7 +131,7 @@ impl Database {
             acquire,
             errors,
             health: Arc::new(RwLock::new(DatabaseHealth {
-                status: "down",
+                status: DatabaseStatus::Down,
                 latency_ms: None,
                 checked_at: None,
                 error: Some("not checked yet".to_owned()),
@@ -257,13 +267,13 @@ impl Database {
             let checked_at = Some(humantime::format_rfc3339_millis(SystemTime::now()).to_string());
             let health = match outcome {
                 Ok(_) => DatabaseHealth {
-                    status: "up",
+                    status: DatabaseStatus::Up,
                     latency_ms: Some(started.elapsed().as_secs_f64() * 1000.0),
                     checked_at,
                     error: None,
                 },
                 Err(error) => DatabaseHealth {
-                    status: "down",
+                    status: DatabaseStatus::Down,
                     latency_ms: None,
                     checked_at,
                     error: Some(error),

@@ -42,7 +42,7 @@ pub struct Rotation(Arc<Inner>);
 
 #[derive(Debug)]
 struct Inner {
-    credentials: Arc<Credentials>,
+    generations: Arc<Generations>,
     secrets: Arc<Secrets>,
     /// When the secret was last read again because Postgres rejected a password; held
     /// while reading, so concurrent rejections wait for one read.
@@ -61,7 +61,7 @@ impl Rotation {
         secrets: Arc<Secrets>,
     ) -> anyhow::Result<Self> {
         Ok(Self(Arc::new(Inner {
-            credentials: Arc::new(Credentials::new(initial, url, ca_file)?),
+            generations: Arc::new(Generations::new(initial, url, ca_file)?),
             secrets,
             last_reread: Mutex::new(None),
             rejected: std::sync::Mutex::new(None),
@@ -72,8 +72,8 @@ impl Rotation {
     /// the moment.
     pub fn manager(&self) -> Manager {
         Manager::from_connect(
-            self.0.credentials.base.clone(),
-            RotatingConnect(Arc::clone(&self.0.credentials)),
+            self.0.generations.base.clone(),
+            RotatingConnect(Arc::clone(&self.0.generations)),
             pool::manager_config(),
         )
     }
@@ -81,7 +81,7 @@ impl Rotation {
     /// The pool's recycling hook: a connection opened before a rotation is not handed
     /// out again.
     pub fn retire_hook(&self) -> Hook {
-        let credentials = Arc::clone(&self.0.credentials);
+        let credentials = Arc::clone(&self.0.generations);
         Hook::sync_fn(move |_, metrics| {
             if credentials.opened_before_rotation(metrics.created) {
                 Err(HookError::message("opened with credentials since rotated"))
@@ -93,7 +93,7 @@ impl Rotation {
 
     /// The credentials new connections use.
     pub fn current(&self) -> DbCredentials {
-        self.0.credentials.current()
+        self.0.generations.current()
     }
 
     /// Postgres rejected `tried`: reads the secret again (at most every
@@ -183,14 +183,14 @@ impl Rotation {
     /// Closes the idle connections opened before the last rotation; busy ones are
     /// retired by the recycling hook when next handed out.
     pub fn retire_old(&self, pool: &Pool) {
-        let credentials = &self.0.credentials;
+        let credentials = &self.0.generations;
         pool.retain(|_, metrics| !credentials.opened_before_rotation(metrics.created));
     }
 
     /// Switches new connections to `next` if it differs, and retires the connections
     /// opened before once one opens with it.
     fn switch(&self, pool: &Pool, next: &DbCredentials) {
-        if !self.0.credentials.rotate(next) {
+        if !self.0.generations.rotate(next) {
             return;
         }
         tracing::info!(
@@ -200,7 +200,7 @@ impl Rotation {
         let (rotation, pool) = (self.clone(), pool.clone());
         tokio::spawn(async move {
             // A wrong password put in the secret by hand then costs no working connection.
-            match rotation.0.credentials.connect().await {
+            match rotation.0.generations.connect().await {
                 Ok(_) => rotation.retire_old(&pool),
                 Err(error) => tracing::warn!(
                     %error,
@@ -213,7 +213,7 @@ impl Rotation {
 
 /// The credentials new connections are opened with, and which connections were opened
 /// before the last change that worked.
-struct Credentials {
+struct Generations {
     /// The URL's settings, or the defaults without a URL.
     base: tokio_postgres::Config,
     /// TLS as the URL's `sslmode` says.
@@ -237,15 +237,15 @@ struct Generation {
     credentials: DbCredentials,
 }
 
-impl fmt::Debug for Credentials {
+impl fmt::Debug for Generations {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
+        f.debug_struct("Generations")
             .field("current", &self.current)
             .finish_non_exhaustive()
     }
 }
 
-impl Credentials {
+impl Generations {
     fn new(
         initial: DbCredentials,
         url: Option<&SecretString>,
@@ -322,8 +322,8 @@ impl Credentials {
     }
 }
 
-/// Opens the pool's connections with the current [`Credentials`].
-struct RotatingConnect(Arc<Credentials>);
+/// Opens the pool's connections with the current [`Generations`].
+struct RotatingConnect(Arc<Generations>);
 
 impl Connect for RotatingConnect {
     fn connect(

@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::db::Database;
+use crate::db::{Database, DatabaseStatus};
 use crate::faults::Faults;
 
 /// What the health routes report.
@@ -74,7 +74,9 @@ async fn ready(State(health): State<Arc<Health>>) -> Response {
     let draining = health.is_draining();
     let fault = health.faults.fail_readiness();
     let database = health.database.as_ref().map(Database::health);
-    let database_up = database.as_ref().is_none_or(|db| db.status == "up");
+    let database_up = database
+        .as_ref()
+        .is_none_or(|db| db.status == DatabaseStatus::Up);
     let ready = !draining && !fault && database_up;
     let mut checks = json!({
         "database": database.map_or_else(|| json!({ "status": "disabled" }), |db| json!(db)),

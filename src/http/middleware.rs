@@ -2,7 +2,7 @@
 //! access log and metrics, security headers, load shedding, timeout, body limit, panic
 //! catching, injected faults, and the JSON rendering of every error. The request's
 //! context (its id, for every log line) is a task-local, not a span: see
-//! [`crate::telemetry::context`].
+//! [`crate::telemetry::current_request`].
 //!
 //! One service rather than a stack of layers, because the request path has a budget:
 //! with everything on, the service must keep 0.80 of a bare axum service's throughput.
@@ -32,9 +32,9 @@ use crate::faults::Faults;
 use crate::http::error::{self, ApiError, ErrorReport};
 use crate::http::shed::Shed;
 use crate::telemetry::ACCESS_LOG_TARGET;
-use crate::telemetry::context::RequestContext;
+use crate::telemetry::current_request::CurrentRequest;
 use crate::telemetry::metrics::{HttpMetrics, RouteMetrics, method_label};
-use crate::telemetry::trace_context::{Parent, TRACERESPONSE};
+use crate::telemetry::traceparent::{Parent, TRACERESPONSE};
 use crate::telemetry::traces::{RequestSpan, RequestTracer};
 
 /// The request id header, taken from the client when valid and always echoed.
@@ -226,13 +226,13 @@ where
             ),
             None => RequestSpan::untraced(parent.as_ref()),
         };
-        let context = RequestContext {
+        let context = CurrentRequest {
             request_id: request_id(request.headers()),
             trace: span.ids(),
         };
         let span_context = span.context();
         // 4. Access log and metrics, also for a request dropped unanswered.
-        let in_flight = InFlight {
+        let record = RequestRecord {
             route: Arc::clone(&route),
             metrics: settings.metrics.clone(),
             method: request.method().clone(),
@@ -279,7 +279,7 @@ where
             };
             drop(place);
             // 5. Security headers and JSON errors, then the access line.
-            Ok(finish(response, in_flight))
+            Ok(finish(response, record))
         })
     }
 }
@@ -318,8 +318,8 @@ where
     outcome.unwrap_or_else(|_| ApiError::internal("the handler panicked").into_response())
 }
 
-fn finish(mut response: Response, mut in_flight: InFlight) -> Response {
-    let request_id = in_flight.context.request_id.clone();
+fn finish(mut response: Response, mut record: RequestRecord) -> Response {
+    let request_id = record.context.request_id.clone();
     let cause = response
         .extensions()
         .get::<ErrorReport>()
@@ -333,10 +333,10 @@ fn finish(mut response: Response, mut in_flight: InFlight) -> Response {
         headers.insert(name, value.clone());
     }
     headers.insert(&REQUEST_ID, request_id);
-    if in_flight.trace_response {
-        headers.insert(&TRACERESPONSE, in_flight.context.trace.traceresponse());
+    if record.trace_response {
+        headers.insert(&TRACERESPONSE, record.context.trace.traceresponse());
     }
-    in_flight.finish(Some(response.status().as_u16()), cause.as_deref());
+    record.finish(Some(response.status().as_u16()), cause.as_deref());
     response
 }
 
@@ -370,19 +370,19 @@ fn declared_length(headers: &HeaderMap) -> usize {
 
 /// A request being served: counted in flight until dropped, and logged and measured
 /// exactly once, also when its client goes away and the server drops it unanswered.
-struct InFlight {
+struct RequestRecord {
     route: Arc<RouteInfo>,
     metrics: Option<Arc<HttpMetrics>>,
     method: Method,
     uri: Uri,
-    context: RequestContext,
+    context: CurrentRequest,
     span: RequestSpan,
     trace_response: bool,
     started: Instant,
     finished: bool,
 }
 
-impl InFlight {
+impl RequestRecord {
     /// Counts the request in flight.
     fn start(self) -> Self {
         if let Some(metrics) = &self.metrics {
@@ -416,7 +416,7 @@ impl InFlight {
     }
 }
 
-impl Drop for InFlight {
+impl Drop for RequestRecord {
     fn drop(&mut self) {
         if !self.finished {
             self.finish(None, None);

@@ -25,7 +25,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use aws::CALL_TIMEOUT;
-pub use values::{DbCredentials, SecretValues};
+pub use values::{DbCredentials, SecretContents};
 
 /// The stage of the version a rotation is putting in place.
 const PENDING: &str = "AWSPENDING";
@@ -95,7 +95,7 @@ pub struct Secrets {
     /// `APP_SECRET_ID`.
     secret_id: String,
     /// The secret as last read; subscribers are told of changes.
-    current: watch::Sender<Arc<SecretValues>>,
+    current: watch::Sender<Arc<SecretContents>>,
     /// `secrets_fetch_total{result}`.
     fetches: IntCounterVec,
 }
@@ -124,12 +124,12 @@ impl Secrets {
     }
 
     /// The secret as last read.
-    pub fn current(&self) -> Arc<SecretValues> {
+    pub fn current(&self) -> Arc<SecretContents> {
         Arc::clone(&self.current.borrow())
     }
 
     /// Told each time the secret changes.
-    pub fn subscribe(&self) -> watch::Receiver<Arc<SecretValues>> {
+    pub fn subscribe(&self) -> watch::Receiver<Arc<SecretContents>> {
         self.current.subscribe()
     }
 
@@ -152,7 +152,7 @@ impl Secrets {
 
     /// The pending version (`AWSPENDING`) that a rotation is putting in place, when
     /// there is one.
-    pub async fn read_pending(&self) -> Result<SecretValues, SecretError> {
+    pub async fn read_pending(&self) -> Result<SecretContents, SecretError> {
         self.read(Some(PENDING)).await
     }
 
@@ -183,7 +183,7 @@ impl Secrets {
         }
     }
 
-    async fn fetch(&self) -> Result<SecretValues, SecretError> {
+    async fn fetch(&self) -> Result<SecretContents, SecretError> {
         let result = self.read(None).await;
         let label = if result.is_ok() { "success" } else { "error" };
         self.fetches.with_label_values(&[label]).inc();
@@ -191,7 +191,7 @@ impl Secrets {
     }
 
     /// Reads the version in `stage`, by default the current one.
-    async fn read(&self, stage: Option<&str>) -> Result<SecretValues, SecretError> {
+    async fn read(&self, stage: Option<&str>) -> Result<SecretContents, SecretError> {
         let secret = self.secret_id.clone();
         let call = self
             .client
@@ -217,6 +217,6 @@ impl Secrets {
                 problem: "holds binary data, not JSON text".to_owned(),
             });
         };
-        SecretValues::parse(text).map_err(|problem| SecretError::Invalid { secret, problem })
+        SecretContents::parse(text).map_err(|problem| SecretError::Invalid { secret, problem })
     }
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 /// What the secret holds.
 #[derive(Clone, Default)]
-pub struct SecretValues {
+pub struct SecretContents {
     /// `admin_token`: opens `/admin/faults`, in place of `APP_ADMIN_TOKEN`.
     pub admin_token: Option<SecretString>,
     /// Database credentials, which override those parts of `DATABASE_URL`.
@@ -39,9 +39,9 @@ impl PartialEq for DbCredentials {
     }
 }
 
-impl fmt::Debug for SecretValues {
+impl fmt::Debug for SecretContents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SecretValues")
+        f.debug_struct("SecretContents")
             .field(
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "[REDACTED]"),
@@ -63,7 +63,7 @@ impl fmt::Debug for DbCredentials {
     }
 }
 
-impl SecretValues {
+impl SecretContents {
     /// Reads the secret's JSON. Unknown keys are ignored; a key of the wrong type is an
     /// error that names it.
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn the_rds_shape_is_read_and_unknown_keys_ignored() {
-        let values = SecretValues::parse(
+        let values = SecretContents::parse(
             r#"{"username":"app","password":"pw-4711","host":"db.example","port":5432,
                "dbname":"hello","engine":"postgres","admin_token":"tok-0815"}"#,
         )
@@ -143,10 +143,10 @@ mod tests {
             Some("tok-0815")
         );
 
-        let managed = SecretValues::parse(r#"{"username":"postgres","password":"x"}"#)
+        let managed = SecretContents::parse(r#"{"username":"postgres","password":"x"}"#)
             .expect("the shape of an RDS-managed master password");
         assert!(managed.database.is_some_and(|db| db.host.is_none()));
-        assert!(SecretValues::parse("{}").expect("empty").database.is_none());
+        assert!(SecretContents::parse("{}").expect("empty").database.is_none());
     }
 
     #[test]
@@ -164,21 +164,21 @@ mod tests {
             (r#"{"admin_token":["secret-value"]}"#, "`admin_token`"),
             (r#"{"username":"app"}"#, "`password`"),
         ] {
-            let problem = SecretValues::parse(text).expect_err(text);
+            let problem = SecretContents::parse(text).expect_err(text);
             assert!(problem.contains(key), "{problem} names {key}");
             assert!(!problem.contains("4711") && !problem.contains("secret-value"));
         }
-        let problem = SecretValues::parse(r#"{"admin_token":" "}"#).expect_err("empty");
+        let problem = SecretContents::parse(r#"{"admin_token":" "}"#).expect_err("empty");
         assert!(problem.contains("`admin_token`"), "{problem}");
-        let problem = SecretValues::parse(r#"["pw-4711"]"#).expect_err("not an object");
+        let problem = SecretContents::parse(r#"["pw-4711"]"#).expect_err("not an object");
         assert_eq!(problem, "is not a JSON object");
-        let problem = SecretValues::parse("pw-4711 plain text").expect_err("not JSON");
+        let problem = SecretContents::parse("pw-4711 plain text").expect_err("not JSON");
         assert!(problem.starts_with("is not valid JSON") && !problem.contains("4711"));
     }
 
     #[test]
     fn debug_hides_the_values() {
-        let values = SecretValues::parse(
+        let values = SecretContents::parse(
             r#"{"username":"app","password":"pw-4711","admin_token":"tok-0815"}"#,
         )
         .expect("valid");

@@ -1,10 +1,10 @@
 //! Logs, metrics and traces. [`init`] starts logging and trace export, and returns a
 //! guard that flushes both.
 
-pub mod context;
+pub mod current_request;
 pub mod logs;
 pub mod metrics;
-pub mod trace_context;
+pub mod traceparent;
 pub mod traces;
 
 use std::io::BufWriter;

@@ -5,7 +5,7 @@
 //! This is a small `tracing` layer of our own rather than `tracing-subscriber`'s
 //! formatters: those store span fields as text and parse them again for every event,
 //! cannot put request fields at the top level, and know nothing of the request context
-//! (see [`super::context`]). Here an event is formatted straight into a reused
+//! (see [`super::current_request`]). Here an event is formatted straight into a reused
 //! thread-local buffer, the timestamp's date and time are formatted once a second, and
 //! a background thread writes the lines out, so a request never waits on stdout.
 
@@ -23,7 +23,7 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 pub use self::config::{LogConfig, LogFormat};
-use crate::telemetry::context;
+use crate::telemetry::current_request;
 
 pub mod config;
 
@@ -124,7 +124,7 @@ impl<W> LogLayer<W> {
                 }
             }
         }
-        context::with_current(|request| {
+        current_request::with_current(|request| {
             let request_id = request.request_id.to_str().unwrap_or_default();
             let trace = &request.trace;
             if json {
@@ -351,8 +351,8 @@ pub fn install_panic_hook() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::telemetry::context::RequestContext;
-    use crate::telemetry::trace_context::{SpanId, TraceContext, TraceId};
+    use crate::telemetry::current_request::CurrentRequest;
+    use crate::telemetry::traceparent::{SpanId, TraceId, TraceIds};
     use axum::http::HeaderValue;
     use std::sync::{Arc, Mutex};
     use tracing_subscriber::layer::SubscriberExt;
@@ -390,9 +390,9 @@ mod tests {
     }
 
     fn in_request(log: impl FnOnce()) {
-        let context = RequestContext {
+        let context = CurrentRequest {
             request_id: HeaderValue::from_static("req-7"),
-            trace: TraceContext {
+            trace: TraceIds {
                 trace_id: TraceId(0x4bf9),
                 span_id: SpanId(0xf0),
                 sampled: false,

@@ -12,7 +12,7 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::SdkTracer;
 
 use crate::telemetry::metrics::method_label;
-use crate::telemetry::trace_context::{Parent, SpanId, TRACESTATE, TraceContext, TraceId};
+use crate::telemetry::traceparent::{Parent, SpanId, TRACESTATE, TraceId, TraceIds};
 
 /// `error.type` of a request whose client went away before its answer: there is no
 /// status code to record, as none was sent.
@@ -33,7 +33,7 @@ impl RequestTracer {
 /// One request's server span.
 #[derive(Debug)]
 pub struct RequestSpan {
-    ids: TraceContext,
+    ids: TraceIds,
     /// The span as the current context of the request's future; only when sampled.
     recording: Option<Context>,
 }
@@ -60,7 +60,7 @@ impl RequestTracer {
             &parent_cx,
         );
         let context = span.span_context();
-        let ids = TraceContext {
+        let ids = TraceIds {
             trace_id: TraceId(u128::from_be_bytes(context.trace_id().to_bytes())),
             span_id: SpanId(u64::from_be_bytes(context.span_id().to_bytes())),
             sampled: context.is_sampled(),
@@ -86,13 +86,13 @@ impl RequestSpan {
     /// A request that is not traced still has ids, for its log lines.
     pub fn untraced(parent: Option<&Parent>) -> Self {
         Self {
-            ids: TraceContext::untraced(parent),
+            ids: TraceIds::untraced(parent),
             recording: None,
         }
     }
 
     /// The ids its log lines carry.
-    pub fn ids(&self) -> TraceContext {
+    pub fn ids(&self) -> TraceIds {
         self.ids
     }
 

@@ -4,7 +4,7 @@
 //! Every request gets a trace id and a span id of its own, whether or not traces are
 //! exported, so that its log lines can be joined with the traces of its callers and, once
 //! exported, its own. A traced request takes its ids from its OpenTelemetry span
-//! ([`crate::telemetry::traces`]); an untraced one from [`TraceContext::untraced`].
+//! ([`crate::telemetry::traces`]); an untraced one from [`TraceIds::untraced`].
 
 use std::fmt;
 
@@ -21,7 +21,7 @@ pub static TRACERESPONSE: HeaderName = HeaderName::from_static("traceresponse");
 /// The trace identity of one request's server span: what its log lines carry and
 /// its `traceresponse` header tells the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TraceContext {
+pub struct TraceIds {
     /// The trace, the caller's when it sent a valid `traceparent`.
     pub trace_id: TraceId,
     /// This request's span.
@@ -98,7 +98,7 @@ impl<const N: usize> Hex<N> {
     }
 }
 
-impl TraceContext {
+impl TraceIds {
     /// Ids for a request that is not traced: the caller's trace or a new one, and a new
     /// span id, so its log lines can still be joined with its caller's trace.
     pub fn untraced(parent: Option<&Parent>) -> Self {
@@ -200,7 +200,7 @@ mod tests {
         assert_eq!(parent.span_id.to_string(), "00f067aa0ba902b7");
         assert!(parent.sampled);
 
-        let context = TraceContext::untraced(Some(&parent));
+        let context = TraceIds::untraced(Some(&parent));
         assert_eq!(context.trace_id, parent.trace_id);
         assert_ne!(context.span_id, parent.span_id);
         assert_eq!(context.span_id.to_string().len(), 16);
@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn traceresponse_names_the_trace_and_the_span() {
-        let context = TraceContext {
+        let context = TraceIds {
             trace_id: TraceId(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
             span_id: SpanId(0xf0),
             sampled: true,
@@ -237,7 +237,7 @@ mod tests {
             context.traceresponse(),
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00000000000000f0-01"
         );
-        let unsampled = TraceContext {
+        let unsampled = TraceIds {
             sampled: false,
             ..context
         };

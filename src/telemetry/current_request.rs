@@ -11,22 +11,22 @@ use std::future::Future;
 
 use axum::http::HeaderValue;
 
-use crate::telemetry::trace_context::TraceContext;
+use crate::telemetry::traceparent::TraceIds;
 
 tokio::task_local! {
-    static REQUEST: RequestContext;
+    static REQUEST: CurrentRequest;
 }
 
 /// What the log lines of one request share.
 #[derive(Debug, Clone)]
-pub struct RequestContext {
+pub struct CurrentRequest {
     /// The request id, as echoed in `x-request-id`.
     pub request_id: HeaderValue,
     /// The trace and span the request belongs to.
-    pub trace: TraceContext,
+    pub trace: TraceIds,
 }
 
-impl RequestContext {
+impl CurrentRequest {
     /// Runs `future` with this context current on every poll.
     pub fn scope<F: Future>(self, future: F) -> impl Future<Output = F::Output> {
         REQUEST.scope(self, future)
@@ -39,6 +39,6 @@ impl RequestContext {
 }
 
 /// Calls `f` with the context of the request being served here, if there is one.
-pub fn with_current<R>(f: impl FnOnce(&RequestContext) -> R) -> Option<R> {
+pub fn with_current<R>(f: impl FnOnce(&CurrentRequest) -> R) -> Option<R> {
     REQUEST.try_with(f).ok()
 }
