@@ -146,7 +146,12 @@ mod tests {
         let managed = SecretContents::parse(r#"{"username":"postgres","password":"x"}"#)
             .expect("the shape of an RDS-managed master password");
         assert!(managed.database.is_some_and(|db| db.host.is_none()));
-        assert!(SecretContents::parse("{}").expect("empty").database.is_none());
+        assert!(
+            SecretContents::parse("{}")
+                .expect("empty")
+                .database
+                .is_none()
+        );
     }
 
     #[test]

@@ -11,9 +11,9 @@ fn run(args: &[&str], vars: &[(&str, &str)]) -> Output {
         .expect("the binary runs")
 }
 
-#[test]
-fn healthcheck_passes_against_a_running_service() {
-    let service = spawn_binary(&[]);
+#[tokio::test]
+async fn healthcheck_passes_against_a_running_service() {
+    let service = spawn_binary(&[]).await;
     let output = run(&["healthcheck", "--url", &service.url("/health")], &[]);
     assert!(output.status.success(), "{output:?}");
 

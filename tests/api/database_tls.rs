@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::database::{Cluster, connect, fresh_database_on};
+use crate::helpers::database::{Cluster, connect, fresh_database_on};
 use crate::helpers::{TestApp, spawn_app};
 
 /// A CA and a server certificate for `localhost` signed by it, made with the openssl

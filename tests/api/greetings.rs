@@ -241,7 +241,7 @@ async fn concurrent_creates_are_all_kept() {
         acknowledged.len()
     );
 
-    let client = crate::database::connect(&url).await;
+    let client = crate::helpers::database::connect(&url).await;
     let stored: HashSet<i64> = client
         .query("SELECT id FROM greetings", &[])
         .await

@@ -11,7 +11,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::database::{Cluster, fresh_database, fresh_database_on};
+use crate::helpers::database::{Cluster, fresh_database, fresh_database_on};
 use crate::helpers::{TestApp, json, spawn_app};
 
 const COLLECTION: &str = "/api/v1/greetings";
@@ -328,7 +328,7 @@ async fn an_exhausted_pool_answers_503_after_the_wait_timeout() {
         "{metrics}"
     );
     assert!(metrics.contains("db_pool_acquire_duration_seconds_bucket{le=\"2\"}"));
-    crate::metrics::promtool_check(&metrics);
+    crate::helpers::promtool::check_metrics(&metrics);
 }
 
 #[tokio::test]

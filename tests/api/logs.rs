@@ -17,7 +17,7 @@ fn access_line<'a>(lines: &'a [Value], request_id: &str) -> &'a Value {
 
 #[tokio::test]
 async fn every_line_is_json_with_the_request_fields_and_no_secrets() {
-    let service = spawn_binary(&[("RUST_LOG", "trace")]);
+    let service = spawn_binary(&[("RUST_LOG", "trace")]).await;
     let client = reqwest::Client::new();
     let get = |path: &str, id: &str| {
         client
@@ -34,9 +34,11 @@ async fn every_line_is_json_with_the_request_fields_and_no_secrets() {
     get("/", "req-panic").await.expect("answers");
 
     // The last line of the last request: its access line, written after its panic line.
-    service.wait_for_line(Duration::from_secs(5), |line| {
-        line["request_id"] == "req-panic" && line["message"] == "request"
-    });
+    service
+        .wait_for_line(Duration::from_secs(5), |line| {
+            line["request_id"] == "req-panic" && line["message"] == "request"
+        })
+        .await;
     let raw = service.lines().join("\n");
     for secret in [
         "sk-live-do-not-log-4711",
@@ -81,7 +83,7 @@ async fn every_line_is_json_with_the_request_fields_and_no_secrets() {
 
 #[tokio::test]
 async fn health_lines_are_debug_and_hidden_at_info() {
-    let service = spawn_binary(&[]);
+    let service = spawn_binary(&[]).await;
     let client = reqwest::Client::new();
     for path in ["/health", "/health/ready", "/"] {
         client
@@ -91,7 +93,9 @@ async fn health_lines_are_debug_and_hidden_at_info() {
             .await
             .expect("answers");
     }
-    service.wait_for_line(Duration::from_secs(5), |line| line["request_id"] == "/");
+    service
+        .wait_for_line(Duration::from_secs(5), |line| line["request_id"] == "/")
+        .await;
     let lines = service.json_lines();
     assert!(!lines.iter().any(|line| line["route"] == "/health"));
     assert!(!lines.iter().any(|line| line["route"] == "/health/ready"));
@@ -99,7 +103,7 @@ async fn health_lines_are_debug_and_hidden_at_info() {
 
 #[tokio::test]
 async fn a_request_whose_client_went_away_is_logged_as_499() {
-    let service = spawn_binary(&[]);
+    let service = spawn_binary(&[]).await;
     service.set_faults(json!({"latency_ms": 3000})).await;
     // A client that sends its request and hangs up before the answer.
     let mut stream = tokio::net::TcpStream::connect(service.app)
@@ -111,20 +115,22 @@ async fn a_request_whose_client_went_away_is_logged_as_499() {
         .expect("writes");
     tokio::time::sleep(Duration::from_millis(200)).await;
     drop(stream);
-    let line = service.wait_for_line(Duration::from_secs(5), |line| {
-        line["request_id"] == "req-impatient" && line["message"] == "request"
-    });
+    let line = service
+        .wait_for_line(Duration::from_secs(5), |line| {
+            line["request_id"] == "req-impatient" && line["message"] == "request"
+        })
+        .await;
     assert_eq!(line["status"], 499);
 }
 
 #[tokio::test]
 async fn text_format_is_for_humans() {
-    let service = spawn_binary(&[("APP_LOG_FORMAT", "text")]);
+    let service = spawn_binary(&[("APP_LOG_FORMAT", "text")]).await;
     reqwest::get(service.url("/")).await.expect("answers");
     let started = std::time::Instant::now();
     while !service.lines().iter().any(|line| line.contains("request")) {
         assert!(started.elapsed() < Duration::from_secs(5), "no access line");
-        std::thread::sleep(Duration::from_millis(20));
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let line = service
         .lines()
@@ -140,12 +146,13 @@ async fn text_format_is_for_humans() {
 
 #[tokio::test]
 async fn queries_are_logged_at_debug_without_their_values() {
-    let url = crate::database::fresh_database().await;
+    let url = crate::helpers::database::fresh_database().await;
     let service = spawn_binary(&[
         ("RUST_LOG", "trace"),
         ("DATABASE_URL", &url),
         ("APP_DB_MIGRATE_ON_START", "true"),
-    ]);
+    ])
+    .await;
     let response = reqwest::Client::new()
         .post(service.url("/api/v1/greetings"))
         .header("x-request-id", "req-query")
@@ -154,16 +161,20 @@ async fn queries_are_logged_at_debug_without_their_values() {
         .await
         .expect("answers");
     assert_eq!(response.status(), 201);
-    let query = service.wait_for_line(Duration::from_secs(5), |line| {
-        line["target"] == "hello_service::db" && line["message"] == "query"
-    });
+    let query = service
+        .wait_for_line(Duration::from_secs(5), |line| {
+            line["target"] == "hello_service::db" && line["message"] == "query"
+        })
+        .await;
     assert_eq!(query["level"], "DEBUG");
     assert_eq!(query["request_id"], "req-query");
     assert_eq!(query["db.operation.name"], "INSERT");
     assert_eq!(query["db.system.name"], "postgresql");
-    service.wait_for_line(Duration::from_secs(5), |line| {
-        line["request_id"] == "req-query" && line["message"] == "request"
-    });
+    service
+        .wait_for_line(Duration::from_secs(5), |line| {
+            line["request_id"] == "req-query" && line["message"] == "request"
+        })
+        .await;
     let raw = service.lines().join("\n");
     assert!(
         !raw.contains("Secret-Name-4711") && !raw.contains("Private-Message-0815"),
@@ -173,7 +184,7 @@ async fn queries_are_logged_at_debug_without_their_values() {
 
 #[tokio::test]
 async fn request_lines_carry_the_trace_and_span_ids() {
-    let service = spawn_binary(&[]);
+    let service = spawn_binary(&[]).await;
     let client = reqwest::Client::new();
     let parent_trace = "4bf92f3577b34da6a3ce929d0e0e4736";
     client
@@ -193,9 +204,11 @@ async fn request_lines_carry_the_trace_and_span_ids() {
         .send()
         .await
         .expect("answers");
-    service.wait_for_line(Duration::from_secs(5), |line| {
-        line["request_id"] == "req-new-trace" && line["message"] == "request"
-    });
+    service
+        .wait_for_line(Duration::from_secs(5), |line| {
+            line["request_id"] == "req-new-trace" && line["message"] == "request"
+        })
+        .await;
     let lines = service.json_lines();
     let is_hex = |value: &Value, len: usize| {
         value.as_str().is_some_and(|s| {
@@ -238,7 +251,7 @@ async fn request_lines_carry_the_trace_and_span_ids() {
 #[tokio::test]
 async fn a_database_failure_is_logged_once_on_the_access_line() {
     // Nothing listens on port 1: every connection is refused at once.
-    let service = spawn_binary(&[("DATABASE_URL", "postgres://hello:pw@127.0.0.1:1/hello")]);
+    let service = spawn_binary(&[("DATABASE_URL", "postgres://hello:pw@127.0.0.1:1/hello")]).await;
     let response = reqwest::Client::new()
         .get(service.url("/api/v1/greetings"))
         .header("x-request-id", "req-db-down")
@@ -246,9 +259,11 @@ async fn a_database_failure_is_logged_once_on_the_access_line() {
         .await
         .expect("answers");
     assert_eq!(response.status(), 503);
-    service.wait_for_line(Duration::from_secs(5), |line| {
-        line["request_id"] == "req-db-down" && line["message"] == "request"
-    });
+    service
+        .wait_for_line(Duration::from_secs(5), |line| {
+            line["request_id"] == "req-db-down" && line["message"] == "request"
+        })
+        .await;
     let lines = service.json_lines();
     let access = access_line(&lines, "req-db-down");
     let cause = access["error"].as_str().unwrap_or_default();

@@ -2,7 +2,6 @@
 
 mod cli;
 mod connections;
-mod database;
 mod database_tls;
 mod errors;
 mod greetings;
@@ -11,8 +10,6 @@ mod helpers;
 mod logs;
 mod metrics;
 mod migrations;
-mod moto;
-mod otlp;
 mod pipeline;
 mod routes;
 mod secrets;

@@ -1,39 +1,6 @@
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use futures_util::future::join_all;
 
-use crate::helpers::{TestApp, spawn_app};
-
-/// Runs the real `promtool check metrics` on an exposition.
-pub(crate) fn promtool_check(exposition: &str) {
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| {
-            panic!(
-                "promtool is needed ({error}): install it with `apt-get install -y prometheus` \
-                 or run scripts/install-test-deps"
-            )
-        });
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(exposition.as_bytes())
-        .expect("promtool reads the exposition");
-    let output = child.wait_with_output().expect("promtool finishes");
-    assert!(
-        output.status.success(),
-        "promtool check metrics failed ({}):\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
+use crate::helpers::{TestApp, promtool, spawn_app};
 
 fn series(exposition: &str) -> Vec<&str> {
     exposition
@@ -68,7 +35,7 @@ async fn the_exposition_passes_promtool() {
             r#"http_server_requests_total{method="GET",route="unmatched",status="404"} 1"#
         )
     );
-    promtool_check(&exposition);
+    promtool::check_metrics(&exposition);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use crate::database::{connect, fresh_database};
+use crate::helpers::database::{connect, fresh_database};
 
 fn migrate(url: &str) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_hello-service"))

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::helpers::moto::{Moto, aws_vars};
+use crate::helpers::otlp::{BlackHole, Protocol, Receiver};
 use crate::helpers::{ADMIN_TOKEN, Binary, spawn_binary};
-use crate::moto::{Moto, aws_vars};
-use crate::otlp::{BlackHole, Protocol, Receiver};
 
 const SECRET: &str = "hello-service/prod";
 
@@ -30,7 +30,7 @@ impl Role {
         let superuser = std::env::var("TEST_DATABASE_URL").expect(
             "TEST_DATABASE_URL is not set: run the suite with scripts/test, which starts PostgreSQL",
         );
-        let admin = crate::database::connect(&superuser).await;
+        let admin = crate::helpers::database::connect(&superuser).await;
         let name = format!("app_{}", uuid::Uuid::new_v4().simple());
         // Two statements: CREATE DATABASE cannot share a transaction.
         for statement in [
@@ -183,7 +183,7 @@ async fn start_with_secret(
         ("APP_DB_MIGRATE_ON_START", "true".to_owned()),
     ]);
     vars.extend(more);
-    let binary = spawn_binary(&with_vars(&vars));
+    let binary = spawn_binary(&with_vars(&vars)).await;
     WithSecret {
         moto,
         role,
@@ -285,7 +285,7 @@ async fn start_up_fails_fast_and_says_why() {
     assert_fails_fast(&no_credentials, "no usable AWS credentials");
 
     // Nothing listens, and a server that accepts connections and never answers.
-    let mut refused = aws_vars(&crate::otlp::dead_endpoint());
+    let mut refused = aws_vars(&crate::helpers::otlp::dead_endpoint());
     refused.push(("APP_SECRET_ID", SECRET.to_owned()));
     assert_fails_fast(&refused, "did not answer");
     let hole = BlackHole::start().await;
@@ -383,11 +383,9 @@ async fn a_rotation_under_load_fails_no_request_and_the_pool_moves_to_the_new_pa
     assert!(ok > 50, "the load ran: {ok} requests");
     assert_eq!(failed, 0, "{failed} of {} requests failed", ok + failed);
 
-    binary.wait_for_line(Duration::from_secs(10), |line| {
-        line["message"]
-            .as_str()
-            .is_some_and(|message| message.starts_with("database credentials rotated"))
-    });
+    binary
+        .wait_for_message(Duration::from_secs(10), "database credentials rotated")
+        .await;
     // Every connection the pool keeps was opened after the rotation, with the new
     // password: the old ones were closed as they came back.
     let started = Instant::now();
@@ -425,9 +423,11 @@ async fn a_rejected_password_rereads_the_secret_at_once() {
     // rejected, and the secret read again.
     role.terminate_connections().await;
     assert_eq!(list().await.expect("answered").status(), 200);
-    binary.wait_for_line(Duration::from_secs(5), |line| {
-        line["message"] == "the secret changed" && line["reason"] == "password rejected"
-    });
+    binary
+        .wait_for_line(Duration::from_secs(5), |line| {
+            line["message"] == "the secret changed" && line["reason"] == "password rejected"
+        })
+        .await;
 }
 
 /// The order AWS rotates in: the new password is the secret's pending version, then the
@@ -454,11 +454,9 @@ async fn mid_rotation_the_pending_version_is_used() {
     // pending version; waiting for it keeps the request below from racing a re-read
     // that a loaded machine slows past the pool's 2 s timeout. That a request itself
     // re-reads at once is a_rejected_password_rereads_the_secret_at_once.
-    binary.wait_for_line(Duration::from_secs(10), |line| {
-        line["message"]
-            .as_str()
-            .is_some_and(|message| message.starts_with("using the pending version"))
-    });
+    binary
+        .wait_for_message(Duration::from_secs(10), "using the pending version")
+        .await;
     assert_eq!(list().await.expect("answered").status(), 200);
     // Scheduled refreshes still find the rejected password current: they keep the
     // working one.
@@ -499,7 +497,7 @@ async fn the_secrets_host_port_and_dbname_replace_the_urls() {
             ("APP_DB_MIGRATE_ON_START", "true".to_owned()),
         ]);
         vars.extend(url.map(|url| ("DATABASE_URL", url)));
-        let binary = spawn_binary(&with_vars(&vars));
+        let binary = spawn_binary(&with_vars(&vars)).await;
         let answer = reqwest::get(binary.url("/api/v1/greetings"))
             .await
             .expect("answered");
@@ -517,16 +515,18 @@ async fn a_failed_refresh_keeps_the_last_good_secret() {
         ("APP_SECRET_ID", SECRET.to_owned()),
         ("APP_SECRET_REFRESH", "1s".to_owned()),
     ]);
-    let binary = spawn_binary(&with_vars(&vars));
+    let binary = spawn_binary(&with_vars(&vars)).await;
     assert_eq!(put_faults(&binary, "secret-token-0815").await.status(), 200);
 
     moto.stop();
-    binary.wait_for_line(Duration::from_secs(20), |line| {
-        line["level"] == "WARN"
-            && line["message"]
-                .as_str()
-                .is_some_and(|message| message.starts_with("cannot read the secret again"))
-    });
+    binary
+        .wait_for_line(Duration::from_secs(20), |line| {
+            line["level"] == "WARN"
+                && line["message"]
+                    .as_str()
+                    .is_some_and(|message| message.starts_with("cannot read the secret again"))
+        })
+        .await;
     assert_eq!(put_faults(&binary, "secret-token-0815").await.status(), 200);
     let metrics = reqwest::get(binary.admin_url("/metrics"))
         .await
@@ -582,11 +582,9 @@ async fn no_secret_value_reaches_any_output_even_at_trace() {
         &role.secret("new-pw-0815", &json!({"admin_token": "secret-token-0815"})),
     )
     .await;
-    binary.wait_for_line(Duration::from_secs(10), |line| {
-        line["message"]
-            .as_str()
-            .is_some_and(|message| message.starts_with("database credentials rotated"))
-    });
+    binary
+        .wait_for_message(Duration::from_secs(10), "database credentials rotated")
+        .await;
     bodies.push(
         reqwest::get(binary.url("/api/v1/greetings"))
             .await

@@ -12,7 +12,8 @@ async fn sigterm_drains_in_flight_requests_and_exits_zero() {
     let mut service = spawn_binary(&[
         ("APP_SHUTDOWN_DELAY", "1s"),
         ("APP_SHUTDOWN_TIMEOUT", "10s"),
-    ]);
+    ])
+    .await;
     service.set_faults(json!({"latency_ms": 1500})).await;
     let client = reqwest::Client::new();
     let slow = join_all((0..4).map(|_| client.get(service.url("/")).send()));
@@ -47,7 +48,7 @@ async fn sigterm_drains_in_flight_requests_and_exits_zero() {
     for response in slow {
         assert_eq!(response.expect("in-flight requests complete").status(), 200);
     }
-    let (status, _) = service.wait_for_exit(Duration::from_secs(10));
+    let (status, _) = service.wait_for_exit(Duration::from_secs(10)).await;
     assert_eq!(status.code(), Some(0));
     assert!(
         signalled.elapsed() < Duration::from_secs(5),
@@ -64,7 +65,7 @@ async fn sigterm_drains_in_flight_requests_and_exits_zero() {
 
 #[tokio::test]
 async fn requests_outliving_the_drain_timeout_are_cut_and_the_exit_is_on_time() {
-    let mut service = spawn_binary(&[("APP_SHUTDOWN_TIMEOUT", "1s")]);
+    let mut service = spawn_binary(&[("APP_SHUTDOWN_TIMEOUT", "1s")]).await;
     service.set_faults(json!({"latency_ms": 20_000})).await;
     let client = reqwest::Client::new();
     let stuck = client
@@ -77,7 +78,7 @@ async fn requests_outliving_the_drain_timeout_are_cut_and_the_exit_is_on_time() 
     };
     let (stuck, ()) = tokio::join!(stuck, signal);
     assert!(stuck.is_err(), "the stuck request was cut");
-    let (status, took) = service.wait_for_exit(Duration::from_secs(5));
+    let (status, took) = service.wait_for_exit(Duration::from_secs(5)).await;
     assert_eq!(status.code(), Some(0));
     assert!(
         took < Duration::from_secs(3),
@@ -99,13 +100,15 @@ async fn requests_outliving_the_drain_timeout_are_cut_and_the_exit_is_on_time() 
 
 #[tokio::test]
 async fn a_second_signal_exits_at_once_with_130() {
-    let mut service = spawn_binary(&[("APP_SHUTDOWN_DELAY", "30s")]);
+    let mut service = spawn_binary(&[("APP_SHUTDOWN_DELAY", "30s")]).await;
     service.signal("TERM");
-    service.wait_for_line(Duration::from_secs(5), |line| {
-        line["message"] == "shutdown requested"
-    });
+    service
+        .wait_for_line(Duration::from_secs(5), |line| {
+            line["message"] == "shutdown requested"
+        })
+        .await;
     service.signal("INT");
-    let (status, took) = service.wait_for_exit(Duration::from_secs(5));
+    let (status, took) = service.wait_for_exit(Duration::from_secs(5)).await;
     assert_eq!(status.code(), Some(130));
     assert!(took < Duration::from_secs(2));
 }

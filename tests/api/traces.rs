@@ -1,4 +1,4 @@
-//! Traces exported over OTLP to a real receiver ([`crate::otlp`]), over gRPC and HTTP:
+//! Traces exported over OTLP to a real receiver ([`crate::helpers::otlp`]), over gRPC and HTTP:
 //! span names and attributes by the HTTP and database conventions, resource, parents,
 //! `traceparent` continued, samplers, the ids in the logs, spans flushed at SIGTERM,
 //! and a dead or silent collector survived.
@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::helpers::otlp::{BlackHole, Protocol, Received, Receiver, dead_endpoint};
 use crate::helpers::{Binary, spawn_binary};
-use crate::otlp::{BlackHole, Protocol, Received, Receiver, dead_endpoint};
 
 /// Spans reach the receiver this long after they end, at the latest.
 const SCHEDULE_DELAY_MS: &str = "100";
@@ -35,10 +35,12 @@ fn named<'a>(spans: &'a [Received], name: &str) -> Option<&'a Received> {
 }
 
 /// The access line of the request with `request_id`.
-fn access_line(binary: &Binary, request_id: &str) -> Value {
-    binary.wait_for_line(ARRIVAL, |line| {
-        line["message"] == "request" && line["request_id"] == request_id
-    })
+async fn access_line(binary: &Binary, request_id: &str) -> Value {
+    binary
+        .wait_for_line(ARRIVAL, |line| {
+            line["message"] == "request" && line["request_id"] == request_id
+        })
+        .await
 }
 
 fn assert_no_tracing_internals(span: &Received) {
@@ -61,7 +63,7 @@ fn assert_no_tracing_internals(span: &Received) {
 async fn grpc_spans_follow_the_conventions_with_database_children_and_match_the_logs() {
     let receiver = Receiver::start(Protocol::Grpc).await;
     let endpoint = receiver.endpoint();
-    let database = crate::database::fresh_database().await;
+    let database = crate::helpers::database::fresh_database().await;
     let mut vars = exporting_to(&endpoint, Protocol::Grpc);
     vars.extend([
         ("DATABASE_URL", database.as_str()),
@@ -74,7 +76,7 @@ async fn grpc_spans_follow_the_conventions_with_database_children_and_match_the_
         // The production level: the database spans are below it, and exported all the same.
         ("RUST_LOG", "info"),
     ]);
-    let binary = spawn_binary(&vars);
+    let binary = spawn_binary(&vars).await;
     let client = reqwest::Client::new();
 
     let health = client
@@ -154,7 +156,7 @@ async fn grpc_spans_follow_the_conventions_with_database_children_and_match_the_
         "health probes are not traced"
     );
 
-    let access = access_line(&binary, "traced-post");
+    let access = access_line(&binary, "traced-post").await;
     assert_eq!(access["trace_id"], server.trace_id());
     assert_eq!(access["span_id"], server.span_id());
     assert_eq!(
@@ -179,14 +181,14 @@ fn assert_resource(span: &Received) {
 async fn http_protobuf_exports_the_same_spans_and_every_log_line_names_the_request_span() {
     let receiver = Receiver::start(Protocol::HttpProtobuf).await;
     let endpoint = receiver.endpoint();
-    let database = crate::database::fresh_database().await;
+    let database = crate::helpers::database::fresh_database().await;
     let mut vars = exporting_to(&endpoint, Protocol::HttpProtobuf);
     vars.extend([
         ("DATABASE_URL", database.as_str()),
         ("APP_DB_MIGRATE_ON_START", "true"),
         ("RUST_LOG", "info,hello_service::db=debug"),
     ]);
-    let binary = spawn_binary(&vars);
+    let binary = spawn_binary(&vars).await;
     let client = reqwest::Client::new();
     for path in ["/", "/no/such/route", "/api/v1/greetings"] {
         client
@@ -211,9 +213,11 @@ async fn http_protobuf_exports_the_same_spans_and_every_log_line_names_the_reque
     assert_eq!(query.parent_span_id(), list.span_id());
     assert_eq!(query.span.kind, CLIENT);
     for message in ["request", "query"] {
-        let line = binary.wait_for_line(ARRIVAL, |line| {
-            line["message"] == message && line["request_id"] == "/api/v1/greetings"
-        });
+        let line = binary
+            .wait_for_line(ARRIVAL, |line| {
+                line["message"] == message && line["request_id"] == "/api/v1/greetings"
+            })
+            .await;
         assert_eq!(line["trace_id"], list.trace_id(), "{message}");
         assert_eq!(line["span_id"], list.span_id(), "{message}");
     }
@@ -249,7 +253,7 @@ async fn http_protobuf_exports_the_same_spans_and_every_log_line_names_the_reque
 async fn a_server_error_marks_the_span_failed() {
     let receiver = Receiver::start(Protocol::Grpc).await;
     let endpoint = receiver.endpoint();
-    let binary = spawn_binary(&exporting_to(&endpoint, Protocol::Grpc));
+    let binary = spawn_binary(&exporting_to(&endpoint, Protocol::Grpc)).await;
     binary.set_faults(json!({"error_rate": 1.0})).await;
     let answer = reqwest::get(binary.url("/")).await.expect("answered");
     assert_eq!(answer.status(), 500);
@@ -267,7 +271,7 @@ async fn a_server_error_marks_the_span_failed() {
 async fn a_traceparent_continues_the_callers_trace() {
     let receiver = Receiver::start(Protocol::Grpc).await;
     let endpoint = receiver.endpoint();
-    let binary = spawn_binary(&exporting_to(&endpoint, Protocol::Grpc));
+    let binary = spawn_binary(&exporting_to(&endpoint, Protocol::Grpc)).await;
     let answer = reqwest::Client::new()
         .get(binary.url("/"))
         .header("x-request-id", "continued")
@@ -292,7 +296,7 @@ async fn a_traceparent_continues_the_callers_trace() {
         traceresponse,
         format!("00-{CALLER_TRACE}-{}-01", span.span_id())
     );
-    let access = access_line(&binary, "continued");
+    let access = access_line(&binary, "continued").await;
     assert_eq!(access["trace_id"], CALLER_TRACE);
     assert_eq!(access["span_id"], span.span_id());
 }
@@ -312,9 +316,9 @@ async fn get_with(binary: &Binary, traceparent: Option<String>) -> String {
 
 /// Stops `binary` with SIGTERM, so everything queued is flushed, and returns the trace
 /// ids received.
-fn stop_and_collect(mut binary: Binary, receiver: &Receiver) -> Vec<String> {
+async fn stop_and_collect(mut binary: Binary, receiver: &Receiver) -> Vec<String> {
     binary.signal("TERM");
-    let (status, _) = binary.wait_for_exit(Duration::from_secs(10));
+    let (status, _) = binary.wait_for_exit(Duration::from_secs(10)).await;
     assert!(status.success(), "{status}");
     receiver.spans().iter().map(Received::trace_id).collect()
 }
@@ -328,7 +332,7 @@ async fn parentbased_traceidratio_follows_the_caller_and_samples_roots_by_ratio(
         ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
         ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
     ]);
-    let binary = spawn_binary(&vars);
+    let binary = spawn_binary(&vars).await;
 
     // A caller's decision wins over the ratio: these trace ids sit where the ratio
     // alone would decide the opposite (see the `traceidratio` test).
@@ -352,7 +356,7 @@ async fn parentbased_traceidratio_follows_the_caller_and_samples_roots_by_ratio(
         "{roots_sampled} of 200"
     );
 
-    let traces = stop_and_collect(binary, &receiver);
+    let traces = stop_and_collect(binary, &receiver).await;
     assert!(traces.contains(&high));
     assert!(!traces.contains(&low));
     assert_eq!(
@@ -371,7 +375,7 @@ async fn traceidratio_decides_by_trace_id_whatever_the_caller_said() {
         ("OTEL_TRACES_SAMPLER", "traceidratio"),
         ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
     ]);
-    let binary = spawn_binary(&vars);
+    let binary = spawn_binary(&vars).await;
 
     // The ratio sampler keeps a trace when the low 63 bits of its id fall below the
     // ratio: these two ids sit at either end, and their callers said the opposite.
@@ -382,7 +386,7 @@ async fn traceidratio_decides_by_trace_id_whatever_the_caller_said() {
     assert!(kept.ends_with("-01"), "{kept}");
     assert!(dropped.ends_with("-00"), "{dropped}");
 
-    let traces = stop_and_collect(binary, &receiver);
+    let traces = stop_and_collect(binary, &receiver).await;
     assert_eq!(traces, [low]);
 }
 
@@ -391,13 +395,13 @@ async fn always_off_exports_nothing_but_the_logs_keep_their_ids() {
     let receiver = Receiver::start(Protocol::Grpc).await;
     let endpoint = receiver.endpoint();
     let mut vars = exporting_to(&endpoint, Protocol::Grpc);
-    let database = crate::database::fresh_database().await;
+    let database = crate::helpers::database::fresh_database().await;
     vars.extend([
         ("OTEL_TRACES_SAMPLER", "always_off"),
         ("DATABASE_URL", database.as_str()),
         ("APP_DB_MIGRATE_ON_START", "true"),
     ]);
-    let binary = spawn_binary(&vars);
+    let binary = spawn_binary(&vars).await;
     // Nor the database spans of an unsampled request.
     let listed = reqwest::get(binary.url("/api/v1/greetings"))
         .await
@@ -405,12 +409,14 @@ async fn always_off_exports_nothing_but_the_logs_keep_their_ids() {
     assert_eq!(listed.status(), 200);
     let response = get_with(&binary, Some(format!("00-{CALLER_TRACE}-{CALLER_SPAN}-01"))).await;
     assert!(response.starts_with(&format!("00-{CALLER_TRACE}-")) && response.ends_with("-00"));
-    let line = binary.wait_for_line(ARRIVAL, |line| {
-        line["message"] == "request" && line["route"] == "/"
-    });
+    let line = binary
+        .wait_for_line(ARRIVAL, |line| {
+            line["message"] == "request" && line["route"] == "/"
+        })
+        .await;
     assert_eq!(line["trace_id"], CALLER_TRACE);
 
-    assert!(stop_and_collect(binary, &receiver).is_empty());
+    assert!(stop_and_collect(binary, &receiver).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -421,7 +427,7 @@ async fn spans_queued_at_sigterm_are_delivered_before_exit() {
     // Nothing is sent on a timer within the test: only the shutdown flush sends.
     vars.retain(|(name, _)| *name != "OTEL_BSP_SCHEDULE_DELAY");
     vars.push(("OTEL_BSP_SCHEDULE_DELAY", "600000"));
-    let binary = spawn_binary(&vars);
+    let binary = spawn_binary(&vars).await;
     for _ in 0..5 {
         get_with(&binary, None).await;
     }
@@ -430,7 +436,7 @@ async fn spans_queued_at_sigterm_are_delivered_before_exit() {
         "held in the queue until shutdown"
     );
 
-    let traces = stop_and_collect(binary, &receiver);
+    let traces = stop_and_collect(binary, &receiver).await;
     assert_eq!(traces.len(), 5, "every queued span is flushed at SIGTERM");
 }
 
@@ -460,12 +466,8 @@ enum Loss {
     Dropped,
 }
 
-fn lost_line(binary: &Binary) -> Value {
-    binary.wait_for_line(ARRIVAL, |line| {
-        line["message"]
-            .as_str()
-            .is_some_and(|message| message.starts_with("trace spans lost:"))
-    })
+async fn lost_line(binary: &Binary) -> Value {
+    binary.wait_for_message(ARRIVAL, "trace spans lost:").await
 }
 
 /// The collector is gone, hangs or refuses: requests still succeed, the loss is counted
@@ -479,10 +481,10 @@ async fn survives(endpoint: &str, protocol: Protocol, expected: Loss) {
         ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "8"),
         ("OTEL_BSP_EXPORT_TIMEOUT", "500"),
     ]);
-    let mut binary = spawn_binary(&vars);
+    let mut binary = spawn_binary(&vars).await;
     load(&binary, 400, 16).await;
 
-    let lost = lost_line(&binary);
+    let lost = lost_line(&binary).await;
     assert_eq!(lost["level"], "WARN");
     let dropped = lost["dropped"].as_u64().expect("a count");
     let failed = lost["failed"].as_u64().expect("a count");
@@ -493,7 +495,7 @@ async fn survives(endpoint: &str, protocol: Protocol, expected: Loss) {
     }
 
     binary.signal("TERM");
-    let (status, took) = binary.wait_for_exit(Duration::from_secs(10));
+    let (status, took) = binary.wait_for_exit(Duration::from_secs(10)).await;
     assert!(status.success(), "{status}");
     assert!(took < Duration::from_secs(6), "shutdown took {took:?}");
 }
@@ -529,23 +531,21 @@ async fn shutdown_gives_up_on_a_silent_collector_after_the_flush_limit() {
         let endpoint = hole.endpoint();
         let mut vars = exporting_to(&endpoint, protocol);
         vars.push(("OTEL_TRACES_SAMPLER", "always_on"));
-        let mut binary = spawn_binary(&vars);
+        let mut binary = spawn_binary(&vars).await;
         load(&binary, 20, 4).await;
         // The first batch is on its way to the collector (and stuck) before SIGTERM.
         tokio::time::sleep(Duration::from_millis(300)).await;
 
         binary.signal("TERM");
-        let (status, took) = binary.wait_for_exit(Duration::from_secs(10));
+        let (status, took) = binary.wait_for_exit(Duration::from_secs(10)).await;
         assert!(status.success(), "{status}");
         assert!(
             (Duration::from_millis(2900)..Duration::from_millis(5500)).contains(&took),
             "the flush waits its 3 s and no longer: {took:?}"
         );
-        let lost = binary.wait_for_line(ARRIVAL, |line| {
-            line["message"]
-                .as_str()
-                .is_some_and(|message| message.starts_with("trace spans lost at shutdown"))
-        });
+        let lost = binary
+            .wait_for_message(ARRIVAL, "trace spans lost at shutdown")
+            .await;
         assert_eq!(lost["level"], "WARN");
     }
 }
@@ -556,9 +556,9 @@ async fn a_collector_that_comes_up_late_gets_the_later_spans() {
         // Take a free port, let it go, and start the service pointing at it.
         let endpoint = dead_endpoint();
         let addr = endpoint.trim_start_matches("http://").to_owned();
-        let binary = spawn_binary(&exporting_to(&endpoint, protocol));
+        let binary = spawn_binary(&exporting_to(&endpoint, protocol)).await;
         get_with(&binary, None).await;
-        lost_line(&binary);
+        lost_line(&binary).await;
 
         let listener = tokio::net::TcpListener::bind(&addr)
             .await

@@ -1,6 +1,12 @@
 //! Starting the service for a test: the real app in-process on port 0 ([`spawn_app`]),
 //! or the real binary as a child process ([`spawn_binary`]) when a test needs its
-//! stdout, its signals or its exit status.
+//! stdout, its signals or its exit status; and the real peers the tests talk to, each
+//! in a module of its own.
+
+pub mod database;
+pub mod moto;
+pub mod otlp;
+pub mod promtool;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -79,7 +85,7 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
 /// Starts the real app on a fresh, migrated database, with `vars` over the test
 /// defaults; returns it and the database's URL.
 pub async fn spawn_app_with_db(vars: &[(&str, &str)]) -> (TestApp, String) {
-    let url = crate::database::fresh_database().await;
+    let url = database::fresh_database().await;
     let mut all = vec![
         ("DATABASE_URL", url.as_str()),
         ("APP_DB_MIGRATE_ON_START", "true"),
@@ -151,7 +157,7 @@ pub struct Binary {
 
 /// Starts `hello-service` with `vars` over the test defaults (`RUST_LOG=info`, free
 /// ports) and waits until it listens.
-pub fn spawn_binary(vars: &[(&str, &str)]) -> Binary {
+pub async fn spawn_binary(vars: &[(&str, &str)]) -> Binary {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hello-service"));
     command
         .env_clear()
@@ -193,7 +199,7 @@ pub fn spawn_binary(vars: &[(&str, &str)]) -> Binary {
             "not listening after 10 s; output:\n{}",
             binary.lines().join("\n")
         );
-        std::thread::sleep(Duration::from_millis(10));
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -270,7 +276,7 @@ impl Binary {
     }
 
     /// Waits for a JSON line that `matches`, failing after `limit`.
-    pub fn wait_for_line(&self, limit: Duration, matches: impl Fn(&Value) -> bool) -> Value {
+    pub async fn wait_for_line(&self, limit: Duration, matches: impl Fn(&Value) -> bool) -> Value {
         let started = Instant::now();
         loop {
             let found = self
@@ -286,17 +292,27 @@ impl Binary {
                 "no matching log line within {limit:?}; got:\n{}",
                 self.lines().join("\n")
             );
-            std::thread::sleep(Duration::from_millis(20));
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
+    /// Waits for a JSON line whose message starts with `prefix`, failing after `limit`.
+    pub async fn wait_for_message(&self, limit: Duration, prefix: &str) -> Value {
+        self.wait_for_line(limit, |line| {
+            line["message"]
+                .as_str()
+                .is_some_and(|message| message.starts_with(prefix))
+        })
+        .await
+    }
+
     /// Waits for it to exit, failing after `limit`; returns its status and how long it took.
-    pub fn wait_for_exit(&mut self, limit: Duration) -> (ExitStatus, Duration) {
+    pub async fn wait_for_exit(&mut self, limit: Duration) -> (ExitStatus, Duration) {
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("the child can be waited on") {
                 // Let the reader thread take the last lines.
-                std::thread::sleep(Duration::from_millis(50));
+                tokio::time::sleep(Duration::from_millis(50)).await;
                 return (status, started.elapsed());
             }
             assert!(
@@ -304,7 +320,7 @@ impl Binary {
                 "still running after {limit:?}; output:\n{}",
                 self.lines().join("\n")
             );
-            std::thread::sleep(Duration::from_millis(10));
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 }

@@ -142,7 +142,6 @@ impl Receiver {
     }
 
     /// Starts a receiver that refuses every export, as an overloaded collector does.
-    #[allow(dead_code, reason = "the benchmarks' sink does not refuse")]
     pub async fn refusing(protocol: Protocol) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         Self::serve(listener, protocol, true)
@@ -190,12 +189,6 @@ impl Receiver {
     /// `http://ADDR`.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
-    }
-
-    /// Forgets the spans received so far and returns how many there were.
-    #[allow(dead_code, reason = "for bench/otlp_sink.rs, which counts and forgets")]
-    pub fn drain(&self) -> usize {
-        std::mem::take(&mut *self.spans.lock().expect("not poisoned")).len()
     }
 
     /// Every span received so far.
