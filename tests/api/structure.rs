@@ -236,3 +236,51 @@ fn the_cycle_check_sees_a_cycle() {
         ]
     );
 }
+
+/// The first column of `docs/architecture.md`'s module table: the paths it names.
+fn documented_paths(architecture: &str) -> Vec<String> {
+    architecture
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .filter_map(|line| line.split('|').nth(1))
+        .flat_map(|cell| cell.split('`').skip(1).step_by(2).map(str::to_owned))
+        .filter(|path| {
+            path.ends_with('/') || Path::new(path).extension().is_some_and(|ext| ext == "rs")
+        })
+        .collect()
+}
+
+#[test]
+fn the_architecture_doc_maps_the_tree_one_to_one() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("src");
+    let architecture =
+        std::fs::read_to_string(root.join("docs/architecture.md")).expect("docs/architecture.md");
+    let documented = documented_paths(&architecture);
+    let missing: Vec<String> = sources(&src)
+        .iter()
+        .map(|file| {
+            file.strip_prefix(&src)
+                .expect("under src/")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|file| {
+            !documented.iter().any(|path| {
+                path == file || (path.ends_with('/') && file.starts_with(path.as_str()))
+            })
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "files docs/architecture.md does not name: {missing:?}"
+    );
+    let gone: Vec<&String> = documented
+        .iter()
+        .filter(|path| !src.join(path).exists())
+        .collect();
+    assert!(
+        gone.is_empty(),
+        "docs/architecture.md names what is not in src/: {gone:?}"
+    );
+}
