@@ -243,7 +243,13 @@ fn documented_paths(architecture: &str) -> Vec<String> {
         .lines()
         .filter(|line| line.starts_with("| `"))
         .filter_map(|line| line.split('|').nth(1))
-        .flat_map(|cell| cell.split('`').skip(1).step_by(2).map(str::to_owned))
+        // Inside a cell, every other piece between backticks is code.
+        .flat_map(|cell| {
+            cell.split('`')
+                .enumerate()
+                .filter(|(index, _)| index % 2 == 1)
+                .map(|(_, piece)| piece.to_owned())
+        })
         .filter(|path| {
             path.ends_with('/') || Path::new(path).extension().is_some_and(|ext| ext == "rs")
         })
